@@ -1,0 +1,1 @@
+"""SEN-Bench: models, training, metrics and analysis of equivariant world models."""

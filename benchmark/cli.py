@@ -1,0 +1,133 @@
+"""The ``senbench`` command: generate, verify, describe, train, evaluate, analyse.
+
+Each sub-command is a thin wrapper over a documented function; errors the user can
+fix (bad names, bad files, bad parameters) print one line and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _cmd_generate(args: argparse.Namespace) -> None:
+    from generators.generate import generate, parse_options
+    digest = generate(args.env, args.split, args.episodes, args.steps, args.seed, args.out,
+                      actions=args.actions, options=parse_options(args.set),
+                      workers=args.workers, force=args.force, progress=not args.quiet)
+    print(f"{digest}  {args.out}")
+
+
+def _cmd_verify(args: argparse.Namespace) -> None:
+    from generators.reader import EpisodeFile
+    for path in args.files:
+        with EpisodeFile(path) as ds:
+            print(f"{ds.verify()}  {path}")
+
+
+def _cmd_describe(args: argparse.Namespace) -> None:
+    from benchmark.describe import describe
+    print(json.dumps(describe(args.env, args.method, args.params, args.profile), indent=2))
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from benchmark.train import train_from_params
+    train_from_params(args.env, args.method, args.data, args.seed, args.out,
+                      params_file=args.params, profile=args.profile, device=args.device,
+                      progress=not args.quiet)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from benchmark.evaluate import evaluate_run
+    metrics = evaluate_run(args.run, args.data, args.out, device=args.device)
+    print(json.dumps(metrics, indent=2))
+
+
+def _cmd_analyse(args: argparse.Namespace) -> None:
+    from benchmark.analyse import analyse
+    for path in analyse(args.metrics, args.out, params_file=args.params):
+        print(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="senbench", description=__doc__.splitlines()[0])
+    parser.add_argument("--load", action="append", default=[], metavar="MODULE",
+                        help="import a module (pkg.mod or file.py) that registers extra methods")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="generate one dataset split (HDF5)")
+    g.add_argument("--env", required=True, help="shapes, blocks, reacher or teapot")
+    g.add_argument("--split", required=True, help="name stored in the file (train, eval, ...)")
+    g.add_argument("--episodes", type=int, required=True)
+    g.add_argument("--steps", type=int, required=True, help="recorded steps per episode")
+    g.add_argument("--seed", type=int, required=True, help="root seed of the file")
+    g.add_argument("--actions", default=None,
+                   help="action subset: grid 'up,right,down'; reacher 'full'|'limited'; "
+                        "teapot 'large'|'small'")
+    g.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="env-specific option (repeatable), e.g. hard_negatives=10")
+    g.add_argument("--workers", type=int, default=1)
+    g.add_argument("--out", required=True)
+    g.add_argument("--force", action="store_true", help="replace an existing output file")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=_cmd_generate)
+
+    v = sub.add_parser("verify", help="recompute and check the digest of dataset files")
+    v.add_argument("files", nargs="+")
+    v.set_defaults(func=_cmd_verify)
+
+    d = sub.add_parser("describe", help="parameter count and representations of a model")
+    d.add_argument("--env", required=True)
+    d.add_argument("--method", required=True)
+    d.add_argument("--params", default="params.yaml")
+    d.add_argument("--profile", default=None, help="params profile (default: the file's own)")
+    d.set_defaults(func=_cmd_describe)
+
+    t = sub.add_parser("train", help="train one (env, method, seed)")
+    t.add_argument("--env", required=True)
+    t.add_argument("--method", required=True)
+    t.add_argument("--data", required=True)
+    t.add_argument("--seed", type=int, required=True)
+    t.add_argument("--out", required=True, help="run directory (checkpoints, config, logs)")
+    t.add_argument("--params", default="params.yaml")
+    t.add_argument("--profile", default=None)
+    t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=_cmd_train)
+
+    e = sub.add_parser("evaluate", help="metrics of a trained run on an eval file")
+    e.add_argument("--run", required=True)
+    e.add_argument("--data", required=True)
+    e.add_argument("--out", required=True, help="metrics JSON")
+    e.add_argument("--device", default=None)
+    e.set_defaults(func=_cmd_evaluate)
+
+    a = sub.add_parser("analyse", help="build the result tables from metrics JSON files")
+    a.add_argument("--metrics", required=True, help="directory searched for metrics JSON files")
+    a.add_argument("--out", default="results")
+    a.add_argument("--params", default="params.yaml")
+    a.set_defaults(func=_cmd_analyse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.load:
+            from benchmark.registry import load_module
+            for module in args.load:
+                load_module(module)
+        args.func(args)
+    except KeyboardInterrupt:
+        print("senbench: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, KeyError, OSError, TypeError, RuntimeError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"senbench: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Registry of world-model methods.
+
+A method is a :class:`WorldModel` subclass registered for one or more
+environments with :func:`register_method`::
+
+    @register_method("sen", envs=("shapes", "blocks"))
+    class GridSEN(WorldModel):
+        ...
+
+Researchers add their own methods the same way (see docs/adding-a-method.md);
+third-party packages can also expose them through the ``senbench.methods``
+entry-point group, which is loaded on first lookup.
+
+Conventions shared by every method
+----------------------------------
+* ``obs`` given to a model is float32 ``[B, C, H, W]`` in ``[0, 1]``
+  (see :func:`generators.reader.to_float`; Reacher has C = 6, two frames).
+* ``action`` is the env's raw action as a tensor: grid worlds ``int64 [B]``
+  (index ``object * 4 + direction``, directions counter-clockwise
+  up, left, down, right), Reacher ``float32 [B, 2]`` torques,
+  Teapot ``float32 [B, 3, 3]`` rotation matrices.
+* ``g`` is the rotated twin's group element as stored in ``twin/g``:
+  grid worlds and Reacher ``int64 [B]`` (power of the 90 degree rotation),
+  Teapot ``float32 [B, 3, 3]``.
+* latents may have any shape ``[B, ...]``; metrics flatten them to ``[B, D]``
+  and compare them with the Euclidean distance.
+"""
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+# env names the project knows (kept here so the registry does not import generators)
+ENV_NAMES = ("shapes", "blocks", "reacher", "teapot")
+
+
+class UnknownMethodError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class WorldModel(nn.Module):
+    """Base class of every method: encoder, transition, loss, group action on V."""
+
+    #: set by the registry
+    method_name: str = ""
+    #: hyper-parameter names this model accepts (documented by each subclass)
+    objective: str = "contrastive"  # or "elbo"
+
+    def __init__(self, env: str):
+        super().__init__()
+        self.env = env
+
+    # --- the world model ------------------------------------------------------------
+    def embed(self, obs: torch.Tensor) -> torch.Tensor:
+        """S(obs): the symmetric embedding, a tensor [B, *V]."""
+        raise NotImplementedError
+
+    def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
+        """E(v): latent [B, *Z] from an embedding."""
+        raise NotImplementedError
+
+    def encode(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.encode_embedding(self.embed(obs))
+
+    def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """Predicted next latent (already z + delta for delta-prediction models)."""
+        raise NotImplementedError
+
+    # --- symmetry -----------------------------------------------------------------------
+    def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """rho_V(g) v: how the twin's group element acts on the embedding space V."""
+        raise NotImplementedError
+
+    # --- training -----------------------------------------------------------------------
+    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
+             generator: torch.Generator | None = None,
+             ) -> tuple[torch.Tensor, dict[str, float]]:
+        """Training objective of one batch and a dict of scalars to log.
+
+        Contrastive methods draw their negatives with
+        :func:`benchmark.losses.negative_indices` from ``generator`` (owned by the
+        trainer, so training is deterministic without global seeding) and call
+        :func:`benchmark.losses.contrastive_loss`.
+        """
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Groups and representations of the embedding, latent and action spaces."""
+        return {}
+
+
+_METHODS: dict[str, dict[str, type[WorldModel]]] = {}  # method -> env -> class
+# modules that register the built-in methods
+_BUILTIN_MODULES = (
+    "benchmark.models.grid",
+    "benchmark.models.reacher",
+    "benchmark.models.teapot",
+    "baselines.cswm",
+    "baselines.full",
+    "baselines.hvae",
+    "baselines.none",
+)
+_loaded = False
+
+
+def register_method(name: str, envs: tuple[str, ...] | list[str]) -> Callable[[type], type]:
+    """Class decorator: register ``cls`` as method ``name`` for the given envs."""
+    def deco(cls: type) -> type:
+        if not (isinstance(cls, type) and issubclass(cls, WorldModel)):
+            raise TypeError(f"{cls!r} must subclass benchmark.registry.WorldModel")
+        for env in envs:
+            if env not in ENV_NAMES:
+                raise ValueError(f"unknown env {env!r} for method {name!r}")
+            table = _METHODS.setdefault(name, {})
+            if env in table and table[env] is not cls:
+                raise ValueError(f"method {name!r} is already registered for env {env!r}")
+            table[env] = cls
+        cls.method_name = name
+        return cls
+    return deco
+
+
+def _load_builtins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+    for ep in entry_points(group="senbench.methods"):
+        ep.load()
+
+
+def load_module(spec: str) -> None:
+    """Import a user module (``pkg.mod`` or ``path/to/file.py``) that registers methods."""
+    if spec.endswith(".py"):
+        import importlib.util
+        import pathlib
+        path = pathlib.Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"method module {spec} does not exist")
+        mod_spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(mod_spec)
+        assert mod_spec.loader is not None
+        mod_spec.loader.exec_module(module)
+    else:
+        importlib.import_module(spec)
+
+
+def method_names() -> list[str]:
+    _load_builtins()
+    return sorted(_METHODS)
+
+
+def methods_for_env(env: str) -> list[str]:
+    _load_builtins()
+    return sorted(m for m, table in _METHODS.items() if env in table)
+
+
+def get_method(name: str, env: str) -> type[WorldModel]:
+    _load_builtins()
+    if env not in ENV_NAMES:
+        raise UnknownMethodError(f"unknown env {env!r}; choose one of {', '.join(ENV_NAMES)}")
+    if name not in _METHODS:
+        raise UnknownMethodError(
+            f"unknown method {name!r}; choose one of {', '.join(sorted(_METHODS))}")
+    if env not in _METHODS[name]:
+        raise UnknownMethodError(
+            f"method {name!r} is not defined for env {env!r} "
+            f"(it supports {', '.join(sorted(_METHODS[name]))})")
+    return _METHODS[name][env]
+
+
+def build_model(name: str, env: str, **hparams: Any) -> WorldModel:
+    """Instantiate a registered method with hyper-parameters (e.g. from params.yaml)."""
+    cls = get_method(name, env)
+    try:
+        return cls(env=env, **hparams)
+    except TypeError as exc:
+        raise ValueError(f"bad hyper-parameters for {name}/{env}: {exc}") from None
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

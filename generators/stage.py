@@ -1,0 +1,73 @@
+"""DVC stage ``generate@<env>``: every split of one environment, as params.yaml says.
+
+    python -m generators.stage --env shapes --out data/shapes [--params params.yaml]
+
+writes ``<out>/<split>.h5`` for each split of ``generate.<env>`` and, with
+``--digests FILE``, a small JSON of split -> SHA-256 that the repository commits,
+so anyone who regenerates a dataset can compare checksums.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from benchmark.params import ParamsError, load_params, section
+from generators.generate import generate
+from generators.registry import get_env
+
+SPLIT_KEYS = {"episodes", "steps", "seed", "actions", "options"}
+
+
+def generate_env(env: str, params: dict, out_dir: str | Path, workers: int = 1,
+                 progress: bool = True, digests_file: str | Path | None = None,
+                 ) -> dict[str, str]:
+    """Generate all splits of ``env`` into ``out_dir``; returns split -> digest."""
+    get_env(env)  # unknown env -> one-line error before anything is written
+    splits = section(params, "generate", env)
+    if not isinstance(splits, dict) or not splits:
+        raise ParamsError(f"params: generate.{env} must map split names to settings")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    digests = {}
+    for split, cfg in splits.items():
+        unknown = set(cfg) - SPLIT_KEYS
+        if unknown:
+            raise ParamsError(f"params: generate.{env}.{split}: unknown key(s) "
+                              f"{', '.join(sorted(unknown))}")
+        digests[split] = generate(env, split, section(cfg, "episodes"), section(cfg, "steps"),
+                                  section(cfg, "seed"), out_dir / f"{split}.h5",
+                                  actions=cfg.get("actions"), options=cfg.get("options") or {},
+                                  workers=workers, force=True, progress=progress)
+    if digests_file is not None:
+        digests_file = Path(digests_file)
+        digests_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = digests_file.with_name(digests_file.name + ".tmp")
+        tmp.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, digests_file)
+    return digests
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--digests", default=None, help="write split -> SHA-256 JSON here")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    try:
+        params = load_params(args.params)
+        for split, digest in generate_env(args.env, params, args.out, args.workers,
+                                                digests_file=args.digests).items():
+            print(f"{digest}  {args.out}/{split}.h5")
+    except (ValueError, OSError, KeyError) as exc:
+        print(f"generate: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

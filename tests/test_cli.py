@@ -1,0 +1,102 @@
+"""The senbench command: bad input gives one line on stderr, a non-zero exit, no damage."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "benchmark.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def error_line(stderr: str) -> str:
+    lines = [l for l in stderr.splitlines()
+             if l.strip() and "pybullet build time" not in l and "py3nj" not in l]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def gen_args(out, *extra, env="shapes", episodes=3):
+    return ["generate", "--env", env, "--split", "train", "--episodes", episodes, "--steps", 2,
+            "--seed", 1, "--out", out, "--quiet", *extra]
+
+
+def test_generate_and_verify_roundtrip(tmp_path):
+    out = tmp_path / "a.h5"
+    code, stdout, _ = run(*gen_args(out))
+    assert code == 0 and out.exists()
+    digest = stdout.split()[0]
+    code, stdout, _ = run("verify", out)
+    assert code == 0 and stdout.split()[0] == digest
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--env", "pong"], "unknown env"),
+    (["--episodes", "0"], "episodes"),
+    (["--episodes", "-3"], "episodes"),
+])
+def test_generate_bad_input(tmp_path, args, needle):
+    out = tmp_path / "x.h5"
+    base = gen_args(out)
+    for flag, value in zip(args[::2], args[1::2]):
+        base[base.index(flag) + 1] = value
+    code, _, stderr = run(*base)
+    assert code != 0 and needle in error_line(stderr)
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_existing_output_is_not_damaged(tmp_path):
+    out = tmp_path / "a.h5"
+    assert run(*gen_args(out))[0] == 0
+    before = out.read_bytes()
+    code, _, stderr = run(*gen_args(out, episodes=5))
+    assert code != 0 and "--force" in error_line(stderr)
+    assert out.read_bytes() == before
+    assert run(*gen_args(out, "--force", episodes=5))[0] == 0
+    assert out.read_bytes() != before
+
+
+def test_unwritable_directory(tmp_path):
+    if os.geteuid() == 0:  # root writes through file modes; /proc refuses new files
+        target = "/proc/senbench-test.h5"
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        target = ro / "a.h5"
+    code, _, stderr = run(*gen_args(target))
+    assert code != 0 and "senbench: error:" in error_line(stderr)
+    assert not os.path.exists(target)
+
+
+def test_missing_output_directory(tmp_path):
+    code, _, stderr = run(*gen_args(tmp_path / "nope" / "a.h5"))
+    assert code != 0 and "does not exist" in error_line(stderr)
+
+
+def test_output_path_is_a_directory(tmp_path):
+    code, _, stderr = run(*gen_args(tmp_path, "--force"))
+    assert code != 0 and "directory" in error_line(stderr)
+
+
+def test_verify_truncated_and_missing(tmp_path, tiny_grid_files):
+    data = tiny_grid_files["shapes"].read_bytes()
+    trunc = tmp_path / "t.h5"
+    trunc.write_bytes(data[:4000])
+    code, _, stderr = run("verify", trunc)
+    assert code != 0 and "t.h5" in error_line(stderr)
+    code, _, stderr = run("verify", tmp_path / "missing.h5")
+    assert code != 0 and "no such" in error_line(stderr)
+
+
+def test_generate_options(tmp_path):
+    out = tmp_path / "a.h5"
+    code, _, stderr = run(*gen_args(out, "--set", "colour=red"))
+    assert code != 0 and "unknown option" in error_line(stderr)
+    code, _, stderr = run(*gen_args(out, "--actions", "up,sideways"))
+    assert code != 0 and "direction" in error_line(stderr)
