@@ -19,3 +19,16 @@ def tiny_grid_files(tmp_path_factory):
         generate(env, "train", 6, 4, 5, path, progress=False)
         files[env] = path
     return files
+
+
+@pytest.fixture(scope="session")
+def tiny_files(tmp_path_factory, tiny_grid_files):
+    """One tiny training file per env: grid worlds (above), Reacher 4x3, Teapot 24x1."""
+    from generators.generate import generate
+    root = tmp_path_factory.mktemp("all")
+    files = dict(tiny_grid_files)
+    generate("reacher", "train", 4, 3, 5, root / "reacher.h5", progress=False,
+             options={"warmup_steps": 5})
+    generate("teapot", "train", 24, 1, 5, root / "teapot.h5", progress=False)
+    files["reacher"], files["teapot"] = root / "reacher.h5", root / "teapot.h5"
+    return files
