@@ -61,6 +61,10 @@ def load_params(path: str | Path = "params.yaml", profile: str | None = None) ->
     resolved["profile"] = profile
     resolved["seeds"] = raw.get("seeds", [0])
     resolved["runs"] = raw.get("runs", [])
+    plugins = raw.get("plugins") or []
+    if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+        raise ParamsError(f"{path}: plugins must be a list of module names or .py paths")
+    resolved["plugins"] = plugins
     return resolved
 
 

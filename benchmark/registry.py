@@ -95,16 +95,9 @@ class WorldModel(nn.Module):
 
 
 _METHODS: dict[str, dict[str, type[WorldModel]]] = {}  # method -> env -> class
-# modules that register the built-in methods
-_BUILTIN_MODULES = (
-    "benchmark.models.grid",
-    "benchmark.models.reacher",
-    "benchmark.models.teapot",
-    "baselines.cswm",
-    "baselines.full",
-    "baselines.hvae",
-    "baselines.none",
-)
+# packages whose every module is imported on first lookup: a file dropped into one of
+# them with a @register_method class is a method (no list to edit)
+_METHOD_PACKAGES = ("benchmark.models", "baselines")
 _loaded = False
 
 
@@ -130,21 +123,33 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
+    import pkgutil
+    for package_name in _METHOD_PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            importlib.import_module(f"{package_name}.{info.name}")
     for ep in entry_points(group="senbench.methods"):
         ep.load()
 
 
+_loaded_plugins: set[str] = set()
+
+
 def load_module(spec: str) -> None:
-    """Import a user module (``pkg.mod`` or ``path/to/file.py``) that registers methods."""
+    """Import a user module (``pkg.mod`` or ``path/to/file.py``) that registers methods.
+
+    Loading the same module twice is a no-op, so runs and evaluations may both ask for it.
+    """
+    if spec in _loaded_plugins:
+        return
+    _loaded_plugins.add(spec)
     if spec.endswith(".py"):
         import importlib.util
         import pathlib
         path = pathlib.Path(spec)
         if not path.is_file():
             raise FileNotFoundError(f"method module {spec} does not exist")
-        mod_spec = importlib.util.spec_from_file_location(path.stem, path)
+        mod_spec = importlib.util.spec_from_file_location(f"senbench_plugin_{path.stem}", path)
         module = importlib.util.module_from_spec(mod_spec)
         assert mod_spec.loader is not None
         mod_spec.loader.exec_module(module)

@@ -1,0 +1,195 @@
+"""Evaluation of a trained run on an eval file: every metric of SPEC section 5.
+
+    senbench evaluate --run runs/blocks-limited-sen/seed0 --data data/blocks/eval.h5 \\
+        --out metrics/blocks-limited-sen/seed0.json
+
+Latents are computed in batches (images read lazily from the HDF5 file and converted to
+float on the device one batch at a time) and handed to :mod:`benchmark.metrics`. The
+result JSON holds the metrics next to the run's resolved config and the digests of the
+training and eval files, so tables can be built from these files alone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmark import metrics as M
+from benchmark.registry import WorldModel, build_model, load_module
+from benchmark.train import resolve_device
+from generators.reader import EpisodeFile, stack_frames, to_float
+
+HORIZONS = (1, 10)
+EVAL_BATCH = 256
+DIE_SEED = 0  # the random pairing of DIE is fixed, so every method sees the same pairs
+
+
+def load_run(run: str | Path, device: torch.device) -> tuple[WorldModel, dict]:
+    """The trained model of a run directory (``model.pt`` written by training)."""
+    path = Path(run) / "model.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no trained model (run `senbench train` first)")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=False)
+        config = blob["config"]
+        for module in config.get("plugins", []):  # methods registered outside the package
+            load_module(module)
+        model = build_model(config["method"], config["env"], **config["hparams"])
+        model.load_state_dict(blob["model"])
+    except (KeyError, RuntimeError, EOFError, OSError) as exc:
+        raise ValueError(f"{path}: unreadable model ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+    return model.to(device).eval(), config
+
+
+class Encoder:
+    """Runs a model over the observations of a file in batches, without gradients."""
+
+    def __init__(self, model: WorldModel, ds: EpisodeFile, device: torch.device):
+        self.model, self.ds, self.device = model, ds, device
+
+    def _obs(self, key: str, t: int, episodes: slice) -> torch.Tensor:
+        k = self.ds.frame_stack
+        frames = self.ds.array(key, (episodes, slice(t, t + k)))  # [B, k, H, W, C]
+        b = frames.shape[0]
+        obs = stack_frames(frames, np.arange(b), np.zeros(b, dtype=np.int64), k)
+        return to_float(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device))
+
+    @torch.no_grad()
+    def run(self, fn, *keys_and_t, n: int | None = None) -> list[torch.Tensor]:
+        """Apply ``fn(obs...)`` (one obs per (key, t) pair) batch by batch and concatenate."""
+        n = self.ds.n_episodes if n is None else n
+        outs: list[list[torch.Tensor]] = []
+        for start in range(0, n, EVAL_BATCH):
+            sl = slice(start, min(start + EVAL_BATCH, n))
+            obs = [self._obs(key, t, sl) for key, t in keys_and_t]
+            result = fn(sl, *obs)
+            result = result if isinstance(result, tuple) else (result,)
+            if not outs:
+                outs = [[] for _ in result]
+            for bucket, r in zip(outs, result):
+                bucket.append(r.float())
+        return [torch.cat(bucket) for bucket in outs]
+
+    @torch.no_grad()
+    def images(self, key: str) -> torch.Tensor:
+        """Encode a stack of stand-alone frames [N, ..., H, W, C] (e.g. hard negatives)."""
+        arr = self.ds.array(key)
+        lead = arr.shape[:-3]
+        flat = arr.reshape((-1,) + arr.shape[-3:])
+        zs = []
+        for start in range(0, flat.shape[0], EVAL_BATCH):
+            obs = to_float(torch.from_numpy(np.ascontiguousarray(
+                flat[start:start + EVAL_BATCH])).to(self.device))
+            zs.append(self.model.encode(obs).float())
+        z = torch.cat(zs)
+        return z.reshape(lead + z.shape[1:])
+
+
+def _rollout(model: WorldModel, z: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    for i in range(actions.shape[1]):
+        z = model.transition(z, actions[:, i])
+    return z
+
+
+def _undefined_if_collapsed(metric, *args) -> float | None:
+    """A normalised error of a collapsed embedding (all norms zero) is undefined: None."""
+    try:
+        return metric(*args)
+    except ValueError as exc:
+        if "collapsed" in str(exc):
+            return None
+        raise
+
+
+@torch.no_grad()
+def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[str, float]:
+    """All metrics of ``model`` on the eval file ``ds``."""
+    out: dict[str, float] = {}
+    enc = Encoder(model, ds, device)
+    actions = ds.tensor("action").to(device)
+    twin_actions = ds.tensor("twin/action").to(device)
+    g = ds.tensor("twin/g").to(device)
+    n = ds.n_episodes
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(DIE_SEED)).to(device)
+
+    # embeddings of the first observations and of their rotated twins: EE(S), DIE(S)
+    def embed_pair(sl, obs, twin_obs):
+        v, tv = model.embed(obs), model.embed(twin_obs)
+        return v, tv, model.act_on_embedding(v, g[sl])
+    v, tv, rho_v = enc.run(embed_pair, ("obs", 0), ("twin/obs", 0))
+    out["ee_s"] = _undefined_if_collapsed(M.equivariance_error, rho_v, tv, v)
+    out["die_s"] = _undefined_if_collapsed(M.distance_invariance_error, v, v[perm], tv, tv[perm])
+
+    for h in HORIZONS:
+        if h > ds.steps:
+            continue
+
+        def predict(sl, obs, nxt, twin_obs, twin_nxt):
+            z_pred = _rollout(model, model.encode(obs), actions[sl, :h])
+            tz_pred = _rollout(model, model.encode(twin_obs), twin_actions[sl, :h])
+            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt)
+        z_pred, z_next, tz_pred, tz_next = enc.run(
+            predict, ("obs", 0), ("obs", h), ("twin/obs", 0), ("twin/obs", h))
+        r = M.ranks(z_pred, z_next)
+        out[f"hits@1_{h}step"] = M.hits_at_k(r, 1)
+        out[f"hits@10_{h}step"] = M.hits_at_k(r, 10)
+        out[f"mrr_{h}step"] = M.mrr(r)
+        out[f"die_model_{h}step"] = _undefined_if_collapsed(
+            M.distance_invariance_error, z_pred, z_next[perm], tz_pred, tz_next[perm])
+        if h == 1 and "extras/hardneg/obs" in ds:
+            out["hh@1_1step"] = M.hard_hits_at_1(z_pred, z_next, enc.images("extras/hardneg/obs"))
+
+    for axis in ("yaw", "pitch", "roll"):
+        key = f"extras/traversal/{axis}"
+        if f"{key}/obs" not in ds:
+            continue
+        frames = enc.images(f"{key}/obs")                       # [M, S+1, *Z]
+        step = torch.from_numpy(ds.array(f"{key}/action")).to(device)  # [S, ...]
+        z = frames[:, 0]
+        rollout = [z]
+        for s in range(step.shape[0]):
+            a = step[s].unsqueeze(0).expand((z.shape[0],) + tuple(step.shape[1:]))
+            z = model.transition(z, a)
+            rollout.append(z)
+        rollout_t = torch.stack(rollout, dim=1)
+        out[f"th@1_{axis}"] = M.traversal_hits_at_1(
+            rollout_t.flatten(2), frames.flatten(2))
+    return out
+
+
+def hardware(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
+                 device: str | None = None) -> dict:
+    """Evaluate a run directory on an eval file and write the metrics JSON to ``out``."""
+    dev = resolve_device(device)
+    model, config = load_run(run, dev)
+    with EpisodeFile(data, expect_env=config["env"]) as ds:
+        digest = ds.verify()
+        metrics = evaluate(model, ds, dev)
+        eval_config = ds.config
+    result = {
+        "env": config["env"], "method": config["method"], "seed": config["seed"],
+        "run": str(run), "profile": config["profile"], "train_split": config["data_split"],
+        "train_data": config["data"], "train_data_digest": config["data_digest"],
+        "train_data_config": config["data_config"], "eval_data": str(data),
+        "eval_data_digest": digest, "eval_data_config": eval_config,
+        "parameters": config["parameters"], "hparams": config["hparams"],
+        "settings": config["settings"], "hardware": hardware(dev),
+        "train_device": config["device"], "metrics": metrics,
+    }
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, out)
+    return result

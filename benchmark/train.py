@@ -1,0 +1,277 @@
+"""Training of any registered world model on a SEN-Bench dataset.
+
+    senbench train --env blocks --method sen --data data/blocks/limited.h5 --seed 0 --out runs/x
+
+The run directory holds ``config.json`` (everything resolved: method, widths, data digest,
+optimiser, device), ``checkpoint.pt`` (written every epoch and on interrupt), ``model.pt``
+(final weights) and ``dvclive/`` (per-epoch metrics for ``dvc plots``).
+
+Determinism: model initialisation runs under ``torch.random.fork_rng`` seeded with the run
+seed (the caller's global RNG state is restored afterwards); every epoch's shuffling and
+negative sampling come from a ``torch.Generator`` derived from ``(seed, epoch)`` whose state
+is saved with each checkpoint, so a run interrupted mid-epoch and resumed reaches the same
+final weights as an uninterrupted one (on CPU, with deterministic algorithms on).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from benchmark.params import ParamsError, load_params
+from benchmark.registry import (WorldModel, build_model, count_parameters, get_method,
+                                load_module)
+from generators.h5format import package_versions
+from generators.reader import EpisodeFile, TransitionBatches
+
+TRAIN_KEYS = {"epochs", "batch_size", "lr", "amp", "verify_data", "models"}
+DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "amp": True, "verify_data": True}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or belongs to another configuration."""
+
+
+def resolve_device(device: str | None) -> torch.device:
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return torch.device(device)
+
+
+def train_settings(params: dict, env: str, method: str) -> tuple[dict, dict]:
+    """(optimisation settings, model hyper-parameters) of ``train.<env>`` in params."""
+    section = (params.get("train") or {}).get(env) or {}
+    if not isinstance(section, dict):
+        raise ParamsError(f"params: train.{env} must be a mapping")
+    unknown = set(section) - TRAIN_KEYS
+    if unknown:
+        raise ParamsError(f"params: train.{env}: unknown key(s) {', '.join(sorted(unknown))}")
+    settings = {**DEFAULTS, **{k: v for k, v in section.items() if k != "models"}}
+    hparams = dict((section.get("models") or {}).get(method) or {})
+    return settings, hparams
+
+
+def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    state = np.random.SeedSequence(seed, spawn_key=(epoch,)).generate_state(2, np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
+def config_hash(config: dict) -> str:
+    keys = ("env", "method", "seed", "hparams", "settings", "data_digest")
+    blob = json.dumps({k: config[k] for k in keys}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many types for a damaged file
+        raise CheckpointError(f"{path}: corrupt checkpoint ({type(exc).__name__}); "
+                              "delete it to start over") from None
+    if not isinstance(ckpt, dict) or "model" not in ckpt or "config_hash" not in ckpt:
+        raise CheckpointError(f"{path}: not a SEN-Bench checkpoint; delete it to start over")
+    return ckpt
+
+
+@contextmanager
+def _interrupt_guard() -> Iterator[dict]:
+    """Turns SIGTERM into KeyboardInterrupt so that both save a checkpoint."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    old = signal.signal(signal.SIGTERM, handler) if _main_thread() else None
+    try:
+        yield {}
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
+def build_seeded_model(env: str, method: str, hparams: dict, seed: int) -> WorldModel:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_model(method, env, **hparams)
+
+
+def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
+          settings: dict | None = None, hparams: dict | None = None,
+          device: str | None = None, progress: bool = True,
+          stop_after_batches: int | None = None, profile: str = "custom",
+          plugins: list[str] | None = None) -> dict:
+    """Train (or resume) one run; returns the summary written to ``<out>/train.json``.
+
+    ``stop_after_batches`` simulates an interrupt after that many optimiser steps in this
+    call (used by the tests of resumption).
+    """
+    plugins = list(plugins or [])
+    for module in plugins:
+        load_module(module)
+    get_method(method, env)  # unknown names fail before any work
+    settings = {**DEFAULTS, **(settings or {})}
+    hparams = dict(hparams or {})
+    dev = resolve_device(device)
+    out = Path(out)
+    with EpisodeFile(data, expect_env=env) as ds:
+        if settings["verify_data"]:
+            ds.verify()
+        config = {
+            "env": env, "method": method, "seed": int(seed), "hparams": hparams,
+            "settings": settings, "data": str(data), "data_digest": ds.digest,
+            "data_config": ds.config, "data_split": str(ds.attrs["split"]),
+            "obs_shape": list(ds.obs_shape), "profile": profile, "plugins": plugins,
+        }
+        batches = TransitionBatches(ds, settings["batch_size"], device=dev)
+    out.mkdir(parents=True, exist_ok=True)
+    model = build_seeded_model(env, method, hparams, seed).to(dev)
+    optimiser = torch.optim.Adam(model.parameters(), lr=settings["lr"])
+    config.update(parameters=count_parameters(model), device=str(dev),
+                  versions=package_versions(), objective=model.objective)
+    chash = config_hash(config)
+    ckpt_path = out / "checkpoint.pt"
+    start_epoch, start_batch, gen_state, history = 0, 0, None, []
+    if ckpt_path.exists():
+        ckpt = load_checkpoint(ckpt_path)
+        if ckpt["config_hash"] == chash:
+            model.load_state_dict(ckpt["model"])
+            optimiser.load_state_dict(ckpt["optimiser"])
+            start_epoch, start_batch = ckpt["epoch"], ckpt["batch"]
+            gen_state, history = ckpt["generator"], ckpt["history"]
+            if progress:
+                print(f"resuming {out} at epoch {start_epoch}, batch {start_batch}",
+                      file=sys.stderr)
+        elif progress:
+            print(f"{ckpt_path} belongs to another configuration; starting over",
+                  file=sys.stderr)
+    (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+    use_amp = bool(settings["amp"]) and dev.type == "cuda"
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    live = _live(out, resume=start_epoch > 0 or start_batch > 0)
+    steps_done = 0
+    resume_point = None  # (epoch, next batch, generator state) after the last step
+    try:
+        with _interrupt_guard():
+            for epoch in range(start_epoch, settings["epochs"]):
+                gen = epoch_generator(seed, epoch)
+                order = torch.randperm(batches.n, generator=gen)
+                if gen_state is not None:
+                    gen.set_state(gen_state)
+                    gen_state = None
+                model.train()
+                totals: dict[str, float] = {}
+                n_batches = len(batches)
+                t0 = time.perf_counter()
+                bar = tqdm(range(start_batch, n_batches), desc=f"{env}/{method} epoch {epoch + 1}"
+                           f"/{settings['epochs']}", disable=not progress, leave=False,
+                           file=sys.stderr, mininterval=1.0)
+                for b in bar:
+                    if stop_after_batches is not None and steps_done >= stop_after_batches:
+                        raise KeyboardInterrupt
+                    batch = batches.batch(order[b * batches.batch_size:(b + 1) * batches.batch_size])
+                    amp = torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else nullcontext()
+                    with amp:
+                        loss, logs = model.loss(batch["obs"], batch["action"], batch["next_obs"],
+                                                generator=gen)
+                    if not torch.isfinite(loss):
+                        raise RuntimeError(f"loss became {float(loss)} at epoch {epoch + 1}")
+                    optimiser.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimiser.step()
+                    steps_done += 1
+                    logs = {"loss": float(loss.detach()), **logs}
+                    for k, v in logs.items():
+                        totals[k] = totals.get(k, 0.0) + v
+                    bar.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
+                    # state after this batch, in case the next one is interrupted
+                    resume_point = (epoch, b + 1, gen.get_state())
+                bar.close()
+                done = n_batches - start_batch
+                record = {k: v / max(done, 1) for k, v in totals.items()}
+                record.update(epoch=epoch + 1, seconds=time.perf_counter() - t0,
+                              transitions_per_s=done * batches.batch_size
+                              / max(time.perf_counter() - t0, 1e-9))
+                history.append(record)
+                start_batch, resume_point = 0, None
+                _atomic_save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                              "epoch": epoch + 1, "batch": 0, "generator": None,
+                              "history": history, "config_hash": chash}, ckpt_path)
+                _log_epoch(live, record)
+                if progress:
+                    print(f"{env}/{method} seed {seed} epoch {epoch + 1}/{settings['epochs']}: "
+                          f"loss {record['loss']:.4f} ({record['transitions_per_s']:.0f} "
+                          "transitions/s)", file=sys.stderr)
+    except KeyboardInterrupt:
+        if resume_point is not None:  # mid-epoch: save exactly where we are
+            e, nb, state = resume_point
+            _atomic_save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                          "epoch": e, "batch": nb, "generator": state,
+                          "history": history, "config_hash": chash}, ckpt_path)
+        raise
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+        if live is not None:
+            live.end()
+    summary = {"config_hash": chash, "epochs": settings["epochs"], "history": history,
+               "parameters": config["parameters"]}
+    _atomic_save({"model": model.state_dict(), "config": config}, out / "model.pt")
+    (out / "train.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _live(out: Path, resume: bool):
+    try:
+        from dvclive import Live
+    except ImportError:  # dvclive is a dependency; stay usable without it
+        return None
+    return Live(dir=str(out / "dvclive"), resume=resume, save_dvc_exp=False, dvcyaml=None,
+                report=None)
+
+
+def _log_epoch(live, record: dict) -> None:
+    if live is None:
+        return
+    for key, value in record.items():
+        if key != "epoch":
+            live.log_metric(f"train/{key}", value)
+    live.next_step()
+
+
+def train_from_params(env: str, method: str, data: str | Path, seed: int, out: str | Path,
+                      params_file: str | Path = "params.yaml", profile: str | None = None,
+                      device: str | None = None, progress: bool = True) -> dict:
+    params = load_params(params_file, profile)
+    settings, hparams = train_settings(params, env, method)
+    return train(env, method, data, seed, out, settings, hparams, device=device,
+                 progress=progress, profile=params["profile"], plugins=params["plugins"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmark.cli import main as cli_main
+    return cli_main(["train", *(argv if argv is not None else sys.argv[1:])])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

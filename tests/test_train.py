@@ -1,0 +1,128 @@
+"""Training: every registered (env, method) lowers its loss; resume is exact; clear errors."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from benchmark.registry import UnknownMethodError, methods_for_env
+from benchmark.train import CheckpointError, train
+from generators.h5format import DatasetError
+
+# narrow widths so that every pair trains in a second or two on a CPU
+TINY = {
+    ("shapes", "sen"): dict(embedding_hidden=8, encoder_hidden=16, transition_hidden=16),
+    ("blocks", "sen"): dict(embedding_hidden=8, encoder_hidden=16, transition_hidden=16),
+    ("shapes", "full"): dict(embedding_hidden=2, encoder_hidden=16, transition_hidden=16),
+    ("blocks", "full"): dict(embedding_hidden=2, encoder_hidden=16, transition_hidden=16),
+    ("shapes", "none"): dict(embedding_hidden=8, encoder_hidden=16, transition_hidden=16),
+    ("blocks", "none"): dict(embedding_hidden=8, encoder_hidden=16, transition_hidden=16),
+    ("shapes", "cnn"): dict(embedding_hidden=8, encoder_hidden=16, transition_hidden=16),
+    ("reacher", "sen"): dict(embed_hidden=(4,) * 6, encoder_hidden=(8,) * 5,
+                             transition_hidden=(8, 8)),
+    ("reacher", "full"): dict(embed_hidden=(1,) * 6, encoder_hidden=(8,) * 5,
+                              transition_hidden=(8, 8)),
+    ("reacher", "none"): dict(embed_hidden=(4,) * 6, encoder_hidden=(16,) * 5,
+                              transition_hidden=(16, 16)),
+    ("teapot", "sen"): dict(conv_channels=(4, 4, 8, 8), fc_hidden=(16, 16)),
+    ("teapot", "none"): dict(conv_channels=(4, 4, 8, 8), fc_hidden=(16, 16),
+                             transition_hidden=(16, 16)),
+    ("teapot", "hvae"): dict(encoder_channels=(4, 8, 8, 8), feature_dim=16,
+                             decoder_hidden=(16, 16), decoder_channels=4),
+}
+PAIRS = [(env, m) for env in ("shapes", "blocks", "reacher", "teapot") for m in methods_for_env(env)]
+
+
+def test_every_pair_has_tiny_widths():
+    assert set(PAIRS) == set(TINY), "add tiny widths for new (env, method) pairs"
+
+
+@pytest.mark.parametrize("env, method", PAIRS)
+def test_training_lowers_the_loss(tmp_path, tiny_files, env, method):
+    settings = dict(epochs=6, batch_size=24 if env != "reacher" else 12, lr=3e-3)
+    summary = train(env, method, tiny_files[env], 0, tmp_path / "run", settings,
+                    TINY[(env, method)], device="cpu", progress=False)
+    losses = [h["loss"] for h in summary["history"]]
+    assert all(torch.isfinite(torch.tensor(losses)))
+    assert losses[-1] < losses[0], losses
+    assert (tmp_path / "run" / "model.pt").is_file()
+    assert (tmp_path / "run" / "dvclive").is_dir()
+
+
+def _weights(path):
+    return torch.load(path, map_location="cpu", weights_only=False)["model"]
+
+
+def test_resume_after_interrupt_matches_uninterrupted(tmp_path, tiny_files):
+    env, method = "shapes", "cnn"
+    settings = dict(epochs=3, batch_size=8, lr=1e-3)  # 3 batches an epoch
+    train(env, method, tiny_files[env], 1, tmp_path / "a", settings, TINY[(env, method)],
+          device="cpu", progress=False)
+    with pytest.raises(KeyboardInterrupt):  # interrupted mid-epoch 2
+        train(env, method, tiny_files[env], 1, tmp_path / "b", settings, TINY[(env, method)],
+              device="cpu", progress=False, stop_after_batches=4)
+    ckpt = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
+    assert (ckpt["epoch"], ckpt["batch"]) == (1, 1)
+    assert not (tmp_path / "b" / "model.pt").exists()
+    summary = train(env, method, tiny_files[env], 1, tmp_path / "b", settings,
+                    TINY[(env, method)], device="cpu", progress=False)
+    assert len(summary["history"]) == 3
+    a, b = _weights(tmp_path / "a" / "model.pt"), _weights(tmp_path / "b" / "model.pt")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    # a finished run is not trained again
+    again = train(env, method, tiny_files[env], 1, tmp_path / "b", settings, TINY[(env, method)],
+                  device="cpu", progress=False)
+    assert again["history"] == summary["history"]
+
+
+def test_different_seeds_differ(tmp_path, tiny_files):
+    settings = dict(epochs=1, batch_size=8)
+    for seed in (0, 1):
+        train("shapes", "cnn", tiny_files["shapes"], seed, tmp_path / str(seed), settings,
+              TINY[("shapes", "cnn")], device="cpu", progress=False)
+    a, b = _weights(tmp_path / "0" / "model.pt"), _weights(tmp_path / "1" / "model.pt")
+    assert any(not torch.equal(a[k], b[k]) for k in a)
+
+
+def test_errors(tmp_path, tiny_files):
+    with pytest.raises(UnknownMethodError, match="unknown method"):
+        train("shapes", "transformer", tiny_files["shapes"], 0, tmp_path / "x")
+    with pytest.raises(UnknownMethodError, match="unknown env"):
+        train("pong", "sen", tiny_files["shapes"], 0, tmp_path / "x")
+    with pytest.raises(UnknownMethodError, match="not defined"):
+        train("reacher", "cnn", tiny_files["reacher"], 0, tmp_path / "x")
+    with pytest.raises(DatasetError, match="expected 'blocks'"):
+        train("blocks", "sen", tiny_files["shapes"], 0, tmp_path / "x")
+    run = tmp_path / "corrupt"
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt checkpoint"):
+        train("shapes", "cnn", tiny_files["shapes"], 0, run, dict(epochs=1, batch_size=8),
+              TINY[("shapes", "cnn")], device="cpu", progress=False)
+
+
+def test_cli_errors_are_one_line(tmp_path, tiny_files):
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "benchmark.cli", *map(str, args)],
+                              capture_output=True, text=True, timeout=300)
+        lines = [l for l in proc.stderr.splitlines()
+                 if l.strip() and "py3nj" not in l and "warnings.warn" not in l
+                 and "pybullet build time" not in l]
+        return proc.returncode, lines
+    code, lines = run("train", "--env", "shapes", "--method", "gpt", "--data",
+                      tiny_files["shapes"], "--seed", 0, "--out", tmp_path / "r")
+    assert code == 2 and len(lines) == 1 and "unknown method" in lines[0]
+    code, lines = run("train", "--env", "teapot", "--method", "sen", "--data",
+                      tiny_files["shapes"], "--seed", 0, "--out", tmp_path / "r")
+    assert code == 2 and len(lines) == 1 and "expected 'teapot'" in lines[0]
+    bad = tmp_path / "params.yaml"
+    bad.write_text("train: [unclosed\n")
+    code, lines = run("train", "--env", "shapes", "--method", "cnn", "--data",
+                      tiny_files["shapes"], "--seed", 0, "--out", tmp_path / "r", "--params", bad)
+    assert code == 2 and len(lines) == 1 and "malformed YAML" in lines[0]
+    code, lines = run("describe", "--env", "shapes", "--method", "nope", "--params", bad)
+    assert code == 2 and len(lines) == 1
