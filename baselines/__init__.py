@@ -1,0 +1,1 @@
+"""Baseline world models: None, Full, CNN (C-SWM) and the Homeomorphic VAE."""

@@ -1,0 +1,125 @@
+"""The "Full" baseline on the grid worlds: everything equivariant, pixel rotation assumed.
+
+S is replaced by an escnn steerable CNN on ``gspaces.rot2dOnR2(N=4)`` from the image (3
+trivial fields) to the five object masks (5 trivial fields), so ``S(rot90(img, k)) ==
+rot90(S(img), k)`` exactly: it assumes the group acts on the pixels by rotation.  For 2D
+Shapes that is true; for 3D Blocks (perspective camera) it is wrong, which is the point of
+the baseline.  E and T are SEN's (:class:`benchmark.models.grid.GridSEN`).
+
+* Shapes: R2Conv 10x10 stride 10 (one grid cell; even kernels are equivariant to 1e-6 here
+  because the 50x50 image splits into whole cells), InnerBatchNorm, ReLU, 1x1 R2Conv, sigmoid.
+* Blocks: SEN's ``CubesEmbedding_E2`` (four 3x3 R2Convs at full resolution, InnerBatchNorm,
+  ReLU) to 5 trivial fields, then 10x10 average pooling to the 5x5 grid and a sigmoid.
+
+``embedding_hidden`` counts regular fields (16 in the paper, i.e. 64 channels).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from benchmark.models.grid import (GRID_ENVS, GRID_SIZE, IMAGE_CHANNELS, IMAGE_SIZE, NUM_OBJECTS,
+                                   GridSEN, TransientExpansionMixin, bn_relu_conv,
+                                   check_grid_env, check_positive_int)
+from benchmark.registry import register_method
+from escnn import gspaces  # noqa: E402  (grid already imported escnn with its warning muted)
+from escnn import nn as enn
+
+__all__ = ["SteerableGridEmbedding", "GridFull"]
+
+
+class _R2Conv(TransientExpansionMixin, enn.R2Conv):
+    """escnn R2Conv with a state dict independent of train/eval mode and a private basis.
+
+    ``recompute=True``: escnn otherwise shares cached basis modules between all layers of all
+    models in the process, so ``.double()`` / ``.to(device)`` on one model changes the others.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, recompute=True, **kwargs)
+        self._init_transient()
+
+
+class SteerableGridEmbedding(nn.Module):
+    """C4-steerable CNN ``[B, 3, 50, 50] -> [B, K, 5, 5]``, equivariant to ``torch.rot90``."""
+
+    def __init__(self, env: str, hidden_fields: int = 16, num_objects: int = NUM_OBJECTS):
+        super().__init__()
+        check_grid_env(env)
+        check_positive_int("embedding_hidden", hidden_fields)
+        self.num_objects = check_positive_int("num_objects", num_objects)
+        space = gspaces.rot2dOnR2(N=4)
+        self.in_type = enn.FieldType(space, IMAGE_CHANNELS * [space.trivial_repr])
+        hid = enn.FieldType(space, hidden_fields * [space.regular_repr])
+        out = enn.FieldType(space, num_objects * [space.trivial_repr])
+        cell = IMAGE_SIZE // GRID_SIZE
+        if env == "shapes":
+            layers = [_R2Conv(self.in_type, hid, cell, stride=cell), enn.InnerBatchNorm(hid),
+                      enn.ReLU(hid, inplace=True), _R2Conv(hid, out, 1)]
+        else:
+            layers, ftype = [], self.in_type
+            for _ in range(3):
+                layers += [_R2Conv(ftype, hid, 3, padding=1), enn.InnerBatchNorm(hid),
+                           enn.ReLU(hid, inplace=True)]
+                ftype = hid
+            layers += [_R2Conv(hid, out, 3, padding=1), enn.PointwiseAvgPool2D(out, cell, cell)]
+        self.net = enn.SequentialModule(*layers)
+        self.env = env
+        # hidden channels (rotation, field) <- escnn's (field, rotation): see _blocks_forward
+        order = torch.arange(hid.size).view(hidden_fields, -1).t().reshape(-1)
+        self.register_buffer("channel_order", order, persistent=False)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        if self.env == "blocks":
+            return torch.sigmoid(self._blocks_forward(obs))
+        return torch.sigmoid(self.net(enn.GeometricTensor(obs, self.in_type)).tensor)
+
+    def _blocks_forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """``self.net`` on Blocks, computed with the memory-lean :func:`bn_relu_conv` links
+        (only the conv outputs are kept for backward) on channels_last tensors.
+
+        InnerBatchNorm shares the statistics of a regular field over its 4 channels.  The
+        hidden channels are reordered from escnn's field-major order ``(field, rotation)`` to
+        ``(rotation, field)`` (the expanded filters are permuted to match; the first and last
+        layers' fields are trivial), so a channels_last tensor is a ``[B * H * W * 4, fields]``
+        matrix whose columns are the fields: a plain, fast batch norm over its rows.
+        """
+        mods = list(self.net)
+        convs, bns = mods[0:10:3], mods[1:10:3]
+        filters = [conv.expand_parameters() if conv.training else (conv.filter, conv.expanded_bias)
+                   for conv in convs]
+        perm = self.channel_order
+        filters = ([(filters[0][0][perm], filters[0][1][perm])]
+                   + [(f[perm][:, perm], b[perm]) for f, b in filters[1:-1]]
+                   + [(filters[-1][0][:, perm], filters[-1][1])])
+        x = F.conv2d(obs.contiguous(memory_format=torch.channels_last), *filters[0],
+                     padding=convs[0].padding)
+        for ibn, conv, (weight, bias) in zip(bns, convs[1:], filters[1:]):
+            x = bn_relu_conv(x, getattr(ibn, "batch_norm_[4]"), weight, bias, conv.padding)
+        return F.avg_pool2d(x, mods[-1].kernel_size, mods[-1].stride)
+
+
+@register_method("full", envs=GRID_ENVS)
+class GridFull(GridSEN):
+    """Full: SEN's E and T with a pixel-rotation-equivariant steerable CNN as S."""
+
+    def __init__(self, env: str, *, embedding_hidden: int = 16, encoder_hidden: int = 256,
+                 transition_hidden: int = 256, latent_dim: int = 2,
+                 gamma: float = 1.0, sigma: float = 0.5):
+        super().__init__(env, embedding_hidden=embedding_hidden, encoder_hidden=encoder_hidden,
+                         transition_hidden=transition_hidden, latent_dim=latent_dim,
+                         gamma=gamma, sigma=sigma)
+
+    def _build_embedding(self, hidden: int) -> nn.Module:
+        return SteerableGridEmbedding(self.env, hidden, self.num_objects)
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["embedding"] = (f"{self.num_objects} object masks on the {GRID_SIZE}x{GRID_SIZE} "
+                             "grid [B, 5, 5, 5]; C4 rotates each mask (torch.rot90, dims -2, -1); "
+                             "S is an escnn C4-steerable CNN (rot2dOnR2(N=4)), exactly equivariant "
+                             "to pixel rotation: S(rot90(x, g)) = rot90(S(x), g)")
+        return info

@@ -1,0 +1,102 @@
+"""``full`` on Reacher: every part D4-equivariant, assuming rotations act on the pixels.
+
+``S`` is an escnn steerable CNN with the geometry of SEN's dilated ``S`` (4 x 4 stride-2 first
+and last layers, 3 x 3 layers with dilations 2 ... 32): its input is the 6 image channels as
+trivial fields, i.e. it assumes the twin's rotation is a rotation of the image, and its output
+is ``embed_fields`` regular D4 fields on the 31 x 31 grid.  ``E`` and ``T`` are SEN's
+(:mod:`benchmark.models.reacher`) with ``E`` taking those regular fields.  Widths follow the
+original code (``scripts/reacher.sl``, "fully equivariant": S hidden 6 regular fields, S output
+8 regular fields, E and T 181 regular fields).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+from torch import nn
+
+from benchmark.models.reacher import (
+    ACTION_DIM, DILATIONS, OBS_CHANNELS, EscnnStateMixin, InnerBatchNormReLU, SteerableEncoder,
+    SteerableTransition, _widths, check_action, check_obs, dihedral_gspace, enn, gspaces,
+    regular_type, rotate_fields, steerable_conv,
+)
+from benchmark.models.teapot import paired_contrastive_loss
+from benchmark.registry import WorldModel, register_method
+
+
+class SteerableDilatedEmbedding(nn.Module):
+    """Equivariant ``S``: 7 steerable convs, ``in_channels`` trivial fields -> regular fields."""
+
+    def __init__(self, gspace: gspaces.GSpace2D, in_channels: int = OBS_CHANNELS,
+                 hidden: Sequence[int] = (6,) * 6, out_fields: int = 8):
+        super().__init__()
+        hidden = _widths(hidden, 6, "embed_hidden")
+        t = [regular_type(gspace, h) for h in hidden]
+        self.in_type = enn.FieldType(gspace, in_channels * [gspace.trivial_repr])
+        self.out_type = regular_type(gspace, out_fields)
+        layers: list[enn.EquivariantModule] = [
+            steerable_conv(self.in_type, t[0], 4, stride=2, padding=1),   # 128 -> 64
+            InnerBatchNormReLU(t[0])]
+        for i, d in enumerate(DILATIONS):
+            layers += [steerable_conv(t[i], t[i + 1], 3, dilation=d, padding=d),
+                       InnerBatchNormReLU(t[i + 1])]
+        layers.append(steerable_conv(t[5], self.out_type, 4, stride=2))  # 64 -> 31
+        self.net = enn.SequentialModule(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(enn.GeometricTensor(x, self.in_type)).tensor
+
+
+@register_method("full", envs=("reacher",))
+class ReacherFull(EscnnStateMixin, WorldModel):
+    """Fully D4-equivariant Reacher world model (``S``, ``E`` and ``T`` steerable).
+
+    Hyper-parameters: ``embed_hidden`` (6 widths of S, in regular fields), ``embed_fields``
+    (regular fields of S's output), ``encoder_hidden``, ``latent_fields``,
+    ``transition_hidden`` (as in ``sen``), ``group_order``, ``gamma``, ``sigma``.
+    """
+
+    def __init__(self, env: str = "reacher", *, embed_hidden: Sequence[int] = (6,) * 6,
+                 embed_fields: int = 8, encoder_hidden: Sequence[int] = (181,) * 5,
+                 latent_fields: int = 4, transition_hidden: Sequence[int] = (181, 181),
+                 group_order: int = 4, gamma: float = 1.0, sigma: float = 0.5):
+        super().__init__(env)
+        self.gspace = dihedral_gspace(group_order)
+        self.gamma, self.sigma = float(gamma), float(sigma)
+        self.embedding = SteerableDilatedEmbedding(self.gspace, OBS_CHANNELS, embed_hidden,
+                                                   embed_fields)
+        self.embedding_type = self.embedding.out_type
+        self.encoder = SteerableEncoder(self.embedding_type, encoder_hidden, latent_fields)
+        self.transition_net = SteerableTransition(self.gspace, latent_fields, ACTION_DIM,
+                                                  transition_hidden)
+
+    def embed(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.embedding(check_obs(obs))
+
+    def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
+        return self.encoder(v)
+
+    def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        action = check_action(action, z.shape[0])
+        return z + self.transition_net(z, self.transition_net.encode_action(action))
+
+    def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor | int) -> torch.Tensor:
+        return rotate_fields(v, g, self.embedding_type)
+
+    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
+             generator: torch.Generator | None = None,
+             ) -> tuple[torch.Tensor, dict[str, float]]:
+        return paired_contrastive_loss(self, obs, action, next_obs, generator)
+
+    def describe(self) -> dict[str, Any]:
+        n = self.gspace.fibergroup.rotation_order
+        return {
+            "group": f"D{n} (escnn flipRot2dOnR2(N={n})) acting on the image plane",
+            "embedding": f"{len(self.embedding_type)} regular D{n} fields on a 31x31 grid, "
+                         "from a steerable CNN whose input is the 6 image channels as trivial "
+                         "fields (assumes the symmetry rotates the pixels)",
+            "latent": f"{len(self.encoder.out_type)} regular D{n} fields "
+                      f"({self.encoder.out_type.size}-vector)",
+            "action": f"{ACTION_DIM} quotient D{n}/C{n} fields (tau, -tau)",
+            "transition": "D4-equivariant 1x1-R2Conv MLP, delta prediction",
+        }

@@ -1,0 +1,1 @@
+"""World models of the SEN method, one module per environment family (grid, reacher, teapot)."""

@@ -1,0 +1,270 @@
+"""Reacher world models: sen (benchmark.models.reacher), full (baselines.full_reacher), none.
+
+Equivariance is checked with escnn's own ``GeometricTensor.transform`` on all 8 elements of D4,
+in float64, to 1e-5 relative to the output scale; the ``none`` modules must fail the same check.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from baselines.full_reacher import ReacherFull, SteerableDilatedEmbedding
+from baselines.none import ReacherNone
+from benchmark.models.reacher import (
+    ReacherSEN, SteerableEncoder, SteerableTransition, dihedral_gspace, enn, quarter_turn,
+    regular_type, rotate_fields,
+)
+from benchmark.registry import build_model, count_parameters, get_method
+
+GS = dihedral_gspace(4)
+D4 = list(GS.fibergroup.elements)
+TOL = 1e-5
+
+# small widths keep every test fast
+SMALL = {
+    "sen": dict(embed_hidden=(4,) * 6, encoder_hidden=(2,) * 5, transition_hidden=(3, 3)),
+    "full": dict(embed_hidden=(1,) * 6, embed_fields=2, encoder_hidden=(2,) * 5,
+                 transition_hidden=(3, 3)),
+    "none": dict(embed_hidden=(4,) * 6, encoder_hidden=(16,) * 5, transition_hidden=(16, 16)),
+}
+CLASSES = {"sen": ReacherSEN, "full": ReacherFull, "none": ReacherNone}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny tensors: one intra-op thread avoids OpenMP barrier stalls on a busy 2-core box."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+
+
+def _equivariance_error(fn, x: torch.Tensor, in_type: enn.FieldType,
+                        out_type: enn.FieldType) -> float:
+    """max over D4 of |fn(g.x) - g.fn(x)| / max|fn(x)|, outputs seen as [B, C, h, w] fields."""
+    def as_map(y: torch.Tensor) -> torch.Tensor:
+        return y if y.dim() == 4 else y[:, :, None, None]
+    y = as_map(fn(x))
+    errs = []
+    for g in D4:
+        gx = enn.GeometricTensor(x, in_type).transform(g).tensor
+        gy = enn.GeometricTensor(y, out_type).transform(g).tensor
+        errs.append(_rel_err(as_map(fn(gx)), gy))
+    return max(errs)
+
+
+# --- the group convention ------------------------------------------------------------------
+def test_escnn_quarter_turn_is_torch_rot90():
+    x = torch.randn(3, 2, 7, 7, generator=_gen())
+    trivial = enn.FieldType(GS, 2 * [GS.trivial_repr])
+    for k in range(4):
+        y = enn.GeometricTensor(x, trivial).transform(quarter_turn(GS, k)).tensor
+        assert torch.equal(y, torch.rot90(x, k, dims=(-2, -1))), k
+
+
+def test_sen_act_on_embedding_is_rot90_and_regular_permutation():
+    model = ReacherSEN(**SMALL["sen"])
+    v = torch.randn(4, 8, 9, 9, generator=_gen(1))
+    perm = np.rint(GS.regular_repr(quarter_turn(GS, 1))).astype(int)
+    assert sorted(perm.sum(0)) == [1] * 8 and sorted(perm.sum(1)) == [1] * 8  # a permutation
+    assert not np.array_equal(perm, np.eye(8, dtype=int))
+    expected = torch.einsum("ij,bjhw->bihw", torch.from_numpy(perm).float(),
+                            torch.rot90(v, 1, dims=(-2, -1)))
+    assert torch.allclose(model.act_on_embedding(v, 1), expected, atol=1e-6)
+    # per-sample g, a scalar tensor, and the group law rho(1) rho(3) = id
+    g = torch.tensor([0, 1, 2, 3])
+    out = model.act_on_embedding(v, g)
+    for i in range(4):
+        ref = rotate_fields(v[i:i + 1], int(g[i]), model.embedding_type)
+        assert torch.equal(out[i:i + 1], ref)
+    back = model.act_on_embedding(model.act_on_embedding(v, torch.tensor(1)), 3)
+    assert torch.allclose(back, v, atol=1e-6)
+
+
+def test_trivial_embedding_repr_is_plain_rot90():
+    model = ReacherSEN(embedding_repr="trivial", **SMALL["sen"])
+    v = torch.randn(2, 8, 9, 9, generator=_gen(2))
+    assert torch.equal(model.act_on_embedding(v, 2), torch.rot90(v, 2, dims=(-2, -1)))
+
+
+# --- equivariance of every escnn module on all of D4 ------------------------------------------
+@pytest.mark.parametrize("in_fields", ["sen", "full"])
+def test_encoder_equivariant(in_fields):
+    in_type = regular_type(GS, 1 if in_fields == "sen" else 2)
+    enc = SteerableEncoder(in_type, hidden=(2, 3, 2, 2, 2), out_fields=2).double()
+    x = torch.randn(3, in_type.size, 31, 31, generator=_gen(3), dtype=torch.float64)
+    assert _equivariance_error(enc, x, in_type, enc.out_type) < TOL   # train mode (batch stats)
+    enc(x)
+    enc.eval()                                                         # running stats
+    assert _equivariance_error(enc, x, in_type, enc.out_type) < TOL
+
+
+def test_transition_equivariant_and_flip_negates_torque():
+    t = SteerableTransition(GS, latent_fields=2, hidden=(3, 3)).double()
+    z = torch.randn(5, 16, generator=_gen(4), dtype=torch.float64)
+    a = torch.rand(5, 2, generator=_gen(5), dtype=torch.float64) * 2 - 1
+    a_fields = t.encode_action(a)
+    x = torch.cat([z, a_fields], 1)
+
+    def fn(inp: torch.Tensor) -> torch.Tensor:
+        inp = inp.flatten(1)
+        return t(inp[:, :16], inp[:, 16:])
+
+    assert _equivariance_error(fn, x[:, :, None, None], t.in_type, t.latent_type) < TOL
+    for g in D4:
+        ga = enn.GeometricTensor(a_fields[:, :, None, None], t.action_type).transform(g).tensor
+        flip = g.to("int")[0] == 1
+        assert torch.allclose(ga.flatten(1), t.encode_action(-a if flip else a))
+
+
+def test_full_embedding_equivariant():
+    s = SteerableDilatedEmbedding(GS, hidden=(1, 2, 1, 1, 1, 1), out_fields=2).double()
+    x = torch.rand(2, 6, 64, 64, generator=_gen(6), dtype=torch.float64)
+    assert _equivariance_error(s, x, s.in_type, s.out_type) < TOL
+
+
+def test_full_model_encode_equivariant_to_pixel_rotations():
+    """Composed S -> E of ``full``: rotating the image rotates the latent's regular fields."""
+    model = ReacherFull(**SMALL["full"]).double().eval()
+    x = torch.rand(2, 6, 64, 64, generator=_gen(7), dtype=torch.float64)
+    in_type = model.embedding.in_type
+    assert _equivariance_error(model.encode, x, in_type, model.encoder.out_type) < TOL
+
+
+def test_none_modules_are_not_equivariant():
+    model = ReacherNone(**SMALL["none"]).double()
+    emb_type = model.embedding_type
+    z_type = regular_type(GS, 4)   # the latent, declared as SEN's 4 regular fields
+    x = torch.randn(3, 8, 31, 31, generator=_gen(8), dtype=torch.float64)
+    assert _equivariance_error(model.encoder, x, emb_type, z_type) > 1e-2
+    z = torch.randn(3, 32, generator=_gen(9), dtype=torch.float64)
+    a = torch.randn(3, 2, generator=_gen(10), dtype=torch.float64)
+    fn = lambda zz: model.transition(zz.flatten(1), a)  # noqa: E731
+    assert _equivariance_error(fn, z[:, :, None, None], z_type, z_type) > 1e-2
+    # SEN's S is a plain CNN too: nothing makes it equivariant before training
+    sen = ReacherSEN(**SMALL["sen"]).double()
+    obs = torch.rand(2, 6, 64, 64, generator=_gen(11), dtype=torch.float64)
+    err = _rel_err(sen.embed(torch.rot90(obs, 1, dims=(-2, -1))),
+                   sen.act_on_embedding(sen.embed(obs), 1))
+    assert err > 1e-2
+
+
+# --- training ---------------------------------------------------------------------------------
+def _batch(b: int = 6, size: int = 64):
+    g = _gen(12)
+    obs = torch.rand(b, 6, size, size, generator=g)
+    next_obs = (obs + 0.1 * torch.rand(b, 6, size, size, generator=g)).clamp(0, 1)
+    action = torch.rand(b, 2, generator=g) * 2 - 1
+    return obs, action, next_obs
+
+
+@pytest.mark.parametrize("method", ["sen", "full", "none"])
+def test_loss_gradients_and_training(method):
+    torch.manual_seed(0)  # parameter init only (tests may seed globally; library code never does)
+    model = CLASSES[method](**SMALL[method])
+    obs, action, next_obs = _batch()
+    loss, logs = model.loss(obs, action, next_obs, _gen(0))
+    assert loss.dim() == 0 and torch.isfinite(loss)
+    assert set(logs) == {"positive", "negative"}
+    loss.backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+        assert p.grad.abs().sum() > 0, name
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    first = None
+    for _ in range(6):
+        opt.zero_grad()
+        loss, _ = model.loss(obs, action, next_obs, _gen(0))
+        first = float(loss) if first is None else first
+        loss.backward()
+        opt.step()
+    final, _ = model.loss(obs, action, next_obs, _gen(0))
+    assert float(final) < first
+
+
+@pytest.mark.parametrize("method", ["sen", "full", "none"])
+def test_shapes_describe_and_registry(method):
+    model = build_model(method, "reacher", **{k: list(v) if isinstance(v, tuple) else v
+                                              for k, v in SMALL[method].items()})
+    assert isinstance(model, CLASSES[method]) and get_method(method, "reacher") is CLASSES[method]
+    obs = torch.rand(2, 6, 128, 128, generator=_gen(13))
+    v = model.embed(obs)
+    assert v.shape[-2:] == (31, 31)
+    z = model.encode_embedding(v)
+    assert z.shape == (2, 32) if method != "full" else z.dim() == 2
+    assert model.transition(z, torch.zeros(2, 2)).shape == z.shape
+    assert model.act_on_embedding(v, torch.tensor([1, 3])).shape == v.shape
+    assert {"embedding", "latent", "action", "group"} <= set(model.describe())
+
+
+def test_default_widths_parameter_parity():
+    counts = {m: count_parameters(cls()) for m, cls in CLASSES.items()}
+    lo, hi = min(counts.values()), max(counts.values())
+    assert hi <= 1.25 * lo, counts
+
+
+def test_bad_inputs_raise_value_error():
+    model = ReacherSEN(**SMALL["sen"])
+    with pytest.raises(ValueError):
+        model.embed(torch.rand(2, 3, 64, 64))           # wrong channels
+    with pytest.raises(ValueError):
+        model.embed(torch.rand(2, 6, 60, 60))           # not a multiple of 8
+    with pytest.raises(ValueError):
+        model.transition(torch.zeros(2, 32), torch.zeros(2, 3))
+    with pytest.raises(ValueError):
+        model.act_on_embedding(torch.zeros(3, 8, 9, 9), torch.tensor([0, 1]))
+    with pytest.raises(ValueError):
+        model.loss(*_batch(2)[:2], torch.rand(3, 6, 64, 64))
+    with pytest.raises(ValueError):
+        ReacherSEN(embedding_repr="irrep")
+    with pytest.raises(ValueError):
+        ReacherSEN(encoder_hidden=(8, 8))
+    with pytest.raises(ValueError):
+        ReacherSEN(embed_channels=6)                   # not a whole regular field
+    with pytest.raises(ValueError):
+        dihedral_gspace(6)
+
+
+def test_state_dict_round_trip_across_train_and_eval_modes():
+    torch.manual_seed(1)
+    src = ReacherSEN(**SMALL["sen"]).eval()
+    state = src.state_dict()
+    assert not any(k.endswith((".filter", ".expanded_bias")) for k in state)
+    obs = torch.rand(2, 6, 64, 64, generator=_gen(14))
+    for mode_eval in (False, True):
+        torch.manual_seed(2)
+        dst = ReacherSEN(**SMALL["sen"])
+        dst.train(not mode_eval)
+        dst.load_state_dict(state)      # strict
+        assert dst.training == (not mode_eval)
+        dst.eval()
+        assert torch.allclose(dst.encode(obs), src.encode(obs))
+
+
+def test_inner_batch_norm_relu_matches_escnn_modules():
+    from benchmark.models.reacher import InnerBatchNormReLU
+    t = regular_type(GS, 3)
+    ours, ref_bn, ref_relu = InnerBatchNormReLU(t), enn.InnerBatchNorm(t), enn.ReLU(t)
+    assert ours.state_dict().keys() == ref_bn.state_dict().keys()
+    x = torch.randn(4, 24, 5, 5, generator=_gen(15)) * 3 + 1
+    for _ in range(2):   # train mode, then eval mode with the running statistics
+        out = ours(enn.GeometricTensor(x, t)).tensor
+        ref = ref_relu(ref_bn(enn.GeometricTensor(x, t))).tensor
+        assert torch.allclose(out, ref, atol=1e-5)
+        ours.eval(), ref_bn.eval()
+
+
+def test_models_do_not_share_escnn_basis_buffers():
+    a, b = ReacherSEN(**SMALL["sen"]), ReacherSEN(**SMALL["sen"])
+    a.double()
+    z = b.encode(torch.rand(2, 6, 64, 64, generator=_gen(16)))   # still float32
+    assert z.dtype == torch.float32
