@@ -16,12 +16,10 @@ import torch
 from torch import nn
 
 from benchmark.models.reacher import (
-    ACTION_DIM, DILATIONS, OBS_CHANNELS, EscnnStateMixin, InnerBatchNormReLU, SteerableEncoder,
-    SteerableTransition, _widths, check_action, check_obs, dihedral_gspace, enn, gspaces,
-    regular_type, rotate_fields, steerable_conv,
+    ACTION_DIM, DILATIONS, OBS_CHANNELS, InnerBatchNormReLU, ReacherSEN, SteerableEncoder,
+    SteerableTransition, _widths, dihedral_gspace, enn, gspaces, regular_type, steerable_conv,
 )
-from benchmark.models.teapot import paired_contrastive_loss
-from benchmark.registry import WorldModel, register_method
+from benchmark.registry import register_method
 
 
 class SteerableDilatedEmbedding(nn.Module):
@@ -48,11 +46,12 @@ class SteerableDilatedEmbedding(nn.Module):
 
 
 @register_method("full", envs=("reacher",))
-class ReacherFull(EscnnStateMixin, WorldModel):
+class ReacherFull(ReacherSEN):
     """Fully D4-equivariant Reacher world model (``S``, ``E`` and ``T`` steerable).
 
-    Hyper-parameters: ``embed_hidden`` (6 widths of S, in regular fields), ``embed_fields``
-    (regular fields of S's output), ``encoder_hidden``, ``latent_fields``,
+    SEN's model (:class:`benchmark.models.reacher.ReacherSEN`) with ``S`` replaced by a
+    steerable CNN. Hyper-parameters: ``embed_hidden`` (6 widths of S, in regular fields),
+    ``embed_fields`` (regular fields of S's output), ``encoder_hidden``, ``latent_fields``,
     ``transition_hidden`` (as in ``sen``), ``group_order``, ``gamma``, ``sigma``.
     """
 
@@ -60,33 +59,16 @@ class ReacherFull(EscnnStateMixin, WorldModel):
                  embed_fields: int = 8, encoder_hidden: Sequence[int] = (181,) * 5,
                  latent_fields: int = 4, transition_hidden: Sequence[int] = (181, 181),
                  group_order: int = 4, gamma: float = 1.0, sigma: float = 0.5):
-        super().__init__(env)
+        super(ReacherSEN, self).__init__(env)  # skip SEN's S: build the steerable one
         self.gspace = dihedral_gspace(group_order)
         self.gamma, self.sigma = float(gamma), float(sigma)
         self.embedding = SteerableDilatedEmbedding(self.gspace, OBS_CHANNELS, embed_hidden,
                                                    embed_fields)
         self.embedding_type = self.embedding.out_type
+        self.embedding_repr = "regular"
         self.encoder = SteerableEncoder(self.embedding_type, encoder_hidden, latent_fields)
         self.transition_net = SteerableTransition(self.gspace, latent_fields, ACTION_DIM,
                                                   transition_hidden)
-
-    def embed(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.embedding(check_obs(obs))
-
-    def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
-        return self.encoder(v)
-
-    def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        action = check_action(action, z.shape[0])
-        return z + self.transition_net(z, self.transition_net.encode_action(action))
-
-    def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor | int) -> torch.Tensor:
-        return rotate_fields(v, g, self.embedding_type)
-
-    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
-             generator: torch.Generator | None = None,
-             ) -> tuple[torch.Tensor, dict[str, float]]:
-        return paired_contrastive_loss(self, obs, action, next_obs, generator)
 
     def describe(self) -> dict[str, Any]:
         n = self.gspace.fibergroup.rotation_order

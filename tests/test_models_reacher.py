@@ -45,7 +45,7 @@ def _gen(seed: int = 0) -> torch.Generator:
 
 
 def _rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+    return float(((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).detach())
 
 
 def _equivariance_error(fn, x: torch.Tensor, in_type: enn.FieldType,
@@ -184,11 +184,11 @@ def test_loss_gradients_and_training(method):
     for _ in range(6):
         opt.zero_grad()
         loss, _ = model.loss(obs, action, next_obs, _gen(0))
-        first = float(loss) if first is None else first
+        first = loss.item() if first is None else first
         loss.backward()
         opt.step()
     final, _ = model.loss(obs, action, next_obs, _gen(0))
-    assert float(final) < first
+    assert final.item() < first
 
 
 @pytest.mark.parametrize("method", ["sen", "full", "none"])

@@ -184,14 +184,14 @@ def test_loss_gradients_and_training(method):
     again, _ = model.loss(obs, action, next_obs, _gen(0))
     assert torch.allclose(again, loss)                # deterministic given the generator
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    first = float(loss)
+    first = loss.item()
     for _ in range(8):
         opt.zero_grad()
         loss, _ = model.loss(obs, action, next_obs, _gen(0))
         loss.backward()
         opt.step()
     final, _ = model.loss(obs, action, next_obs, _gen(0))
-    assert float(final) < first
+    assert final.item() < first
 
 
 @pytest.mark.parametrize("method", ["sen", "none", "hvae"])
