@@ -9,7 +9,8 @@ the baseline.  E and T are SEN's (:class:`benchmark.models.grid.GridSEN`).
 * Shapes: R2Conv 10x10 stride 10 (one grid cell; even kernels are equivariant to 1e-6 here
   because the 50x50 image splits into whole cells), InnerBatchNorm, ReLU, 1x1 R2Conv, sigmoid.
 * Blocks: SEN's ``CubesEmbedding_E2`` (four 3x3 R2Convs at full resolution, InnerBatchNorm,
-  ReLU) to 5 trivial fields, then 10x10 average pooling to the 5x5 grid and a sigmoid.
+  ReLU) to 5 trivial fields, then 10x10 average pooling to the 5x5 grid and a sigmoid;
+  trained through the memory-lean :func:`benchmark.models.grid.bn_relu_conv` links.
 
 ``embedding_hidden`` counts regular fields (16 in the paper, i.e. 64 channels).
 """

@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     from baselines.cswm import CSWM, ShapesCNN
     from baselines.full import GridFull
     from benchmark.models import grid
+    from escnn import nn as enn
     from benchmark.models.grid import (GridSEN, RegularLinear, orbit_indices, orbit_stack,
                                        plain_mlp, roll_regular, rotate_action, rotate_grid)
 from benchmark.registry import count_parameters
@@ -326,6 +327,79 @@ def test_adam_steps_lower_loss_on_fixed_batch(cls, env):
         opt.step()
         losses.append(float(loss))
     assert losses[-1] < 0.8 * losses[0], losses
+
+
+# --------------------------------------------------------------------------------------
+# the memory-lean Blocks embeddings compute what their plain modules compute
+# --------------------------------------------------------------------------------------
+def _plain_blocks_embedding(model, obs):
+    """The Blocks embedding run module by module (autograd saves every activation)."""
+    emb = model.embedding
+    if isinstance(model, GridFull):
+        return torch.sigmoid(emb.net(enn.GeometricTensor(obs, emb.in_type)).tensor)
+    maps = emb.cnn(obs).flatten(2)
+    return torch.sigmoid(emb.resample(maps)).view(obs.shape[0], K, 5, 5)
+
+
+def _randomise_batch_norms(model):
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.weight.uniform_(0.5, 2), m.bias.uniform_(-1, 1)
+                m.running_mean.uniform_(-1, 1), m.running_var.uniform_(0.5, 2)
+
+
+@pytest.mark.parametrize("cls", [GridSEN, CSWM, GridFull])
+@pytest.mark.parametrize("train_mode", [True, False])
+def test_blocks_embedding_matches_plain_modules(cls, train_mode):
+    """Values, gradients of every parameter and BatchNorm running statistics (updated once)."""
+    fused, plain = make(cls, "blocks", seed=3).double(), make(cls, "blocks", seed=3).double()
+    _randomise_batch_norms(fused)
+    plain.load_state_dict(fused.state_dict())
+    fused.train(train_mode), plain.train(train_mode)
+    obs = rng_tensor(13, 3, 3, 50, 50)
+    out, ref = fused.embed(obs), _plain_blocks_embedding(plain, obs)
+    assert rel_err(out, ref) < 1e-12
+    weights = rng_tensor(14, *out.shape)
+    (out * weights).sum().backward()
+    (ref * weights).sum().backward()
+    grads = dict(plain.embedding.named_parameters())
+    for name, p in fused.embedding.named_parameters():
+        expected = grads[name].grad
+        if train_mode and name.endswith("bias") and float(expected.abs().max()) < 1e-10:
+            continue  # a conv bias right before a training-mode batch norm: zero up to rounding
+        assert (p.grad - expected).abs().max() <= 1e-10 * expected.abs().max(), name
+    buffers = dict(plain.embedding.named_buffers())
+    for name, b in fused.embedding.named_buffers():
+        assert torch.allclose(b.double(), buffers[name].double(), rtol=0, atol=1e-12), name
+
+
+@pytest.mark.parametrize("cls", [GridSEN, GridFull])
+def test_blocks_embedding_saves_one_activation_per_layer_less(cls):
+    """The memory trick: backward keeps the conv outputs only, not the ReLU outputs too."""
+    def saved_bytes(embed):
+        storages = {}
+        def pack(t):
+            storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+            return t
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            embed(rng_tensor(15, 2, 3, 50, 50, dtype=torch.float32))
+        return sum(storages.values())
+    model = make(cls, "blocks", embedding_hidden=8).train()
+    channels = 8 * (4 if cls is GridFull else 1)                          # regular fields: 4 each
+    activation = 2 * channels * 50 * 50 * 4                               # one float [2, C, 50, 50]
+    plain = saved_bytes(lambda obs: _plain_blocks_embedding(model, obs))
+    assert plain - saved_bytes(model.embed) >= 0.99 * 3 * activation
+
+
+def test_blocks_training_step_is_deterministic():
+    grads = []
+    for _ in range(2):
+        model = make(GridSEN, "blocks", seed=4).train()
+        loss, _ = model.loss(*batch(5), generator=torch.Generator().manual_seed(5))
+        loss.backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    assert torch.equal(grads[0], grads[1])
 
 
 # --------------------------------------------------------------------------------------

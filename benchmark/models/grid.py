@@ -6,7 +6,8 @@ permutes the five object slots.  The model splits into (SPEC section 3):
 * ``S`` (:class:`ShapesEmbedding` / :class:`BlocksEmbedding`): an unconstrained CNN from the
   50x50 RGB image to five object masks on the 5x5 grid, ``V = R^{5 x 5 x 5}``.  C4 acts on ``V``
   by rotating every mask (``torch.rot90`` on the last two dims, :func:`rotate_grid`), S5 by
-  permuting the mask channels.
+  permuting the mask channels.  Blocks' full-resolution CNN keeps half the activations for
+  backward (:func:`bn_relu_conv`, shared with the Full baseline).
 * ``E`` (:class:`C4ObjectEncoder`): a per-object group-convolution MLP.  Each mask is stacked
   along its C4 orbit (:func:`orbit_stack`), which turns it into regular C4 fields; the latent
   of one object is ``latent_dim`` regular fields, shape ``[B, K, latent_dim, 4]``.
@@ -42,6 +43,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 with warnings.catch_warnings():  # escnn warns about the optional py3nj at import time
     warnings.simplefilter("ignore")
@@ -387,12 +389,17 @@ def _bn_momentum(bn: nn.modules.batchnorm._BatchNorm) -> float:
 class _BatchNormReLUConv(torch.autograd.Function):
     """``conv2d(relu(batch_norm(x)), weight, bias)`` that saves only ``x`` for backward.
 
-    Autograd would keep both the conv output ``x`` (for the batch norm) and the ReLU output
-    ``y`` (for the ReLU and the next conv), two ``[B, C, 50, 50]`` float tensors per layer:
-    the bulk of a training step's memory.  Here backward recomputes ``y`` from ``x`` and the
-    saved batch statistics (one elementwise pass) and calls the same ATen backward kernels as
-    autograd (convolution, threshold, batch-norm backward), so values and gradients match the
-    plain modules to float rounding.  The running statistics are updated once, in forward.
+    The memory trick: autograd would keep both the conv output ``x`` (for the batch norm) and
+    the ReLU output ``y`` (for the ReLU and the next conv), two ``[B, C, 50, 50]`` float
+    tensors per layer (327 MB each for ``sen`` at batch 1024, 655 MB for ``full``), the bulk
+    of a Blocks training step's memory.  Here backward recomputes ``y = relu(bn(x))`` from
+    ``x`` and the saved batch statistics (one elementwise pass; no conv is recomputed) and
+    calls ATen's convolution, ReLU (threshold) and batch-norm backward kernels, as autograd
+    would; only the batch norm's input gradient is assembled in place from that kernel's
+    reductions, which saves one more full-size allocation (on CPU each fresh one costs page
+    faults).  Values and gradients match the plain modules to float rounding, and unlike
+    activation checkpointing nothing runs forward twice: the running statistics are updated
+    exactly once, in forward, as the plain ``BatchNorm2d`` does.
     """
 
     @staticmethod
@@ -415,29 +422,41 @@ class _BatchNormReLUConv(torch.autograd.Function):
         return F.conv2d(y, weight, bias, padding=padding)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, bn_weight, bn_bias, weight, mean, stat = ctx.saved_tensors
         padding, has_bias, eps, training = ctx.meta  # stat: batch invstd, or running var (eval)
-        b, c, h, w = x.shape
+        n, c, h, w = x.shape
         fields = bn_weight.shape[0]
         x_flat = _bn_fields(x, fields)
         scale = (stat if training else (stat + eps).rsqrt()) * bn_weight
         y = torch.addcmul(bn_bias - mean * scale, x_flat, scale).relu_()  # relu(bn(x)) again
-        y = y.view(b, h, w, c).permute(0, 3, 1, 2)
+        y = y.view(n, h, w, c).permute(0, 3, 1, 2)
         need = ctx.needs_input_grad
         grad_y, grad_weight, grad_bias = torch.ops.aten.convolution_backward(
             grad_out.contiguous(memory_format=torch.channels_last), y, weight,
             [weight.shape[0]] if has_bias else None, [1, 1], list(_pair(padding)), [1, 1],
             False, [0, 0], 1, [any(need[:3]), need[3], has_bias and need[4]])
-        grad_x = grad_bn_weight = grad_bn_bias = None
-        if any(need[:3]):
-            grad_z = torch.ops.aten.threshold_backward.grad_input(grad_y, y, 0, grad_input=y)
-            grad_x, grad_bn_weight, grad_bn_bias = torch.ops.aten.native_batch_norm_backward(
-                _bn_fields(grad_z, fields), x_flat, bn_weight,
-                *((None, None, mean, stat) if training else (mean, stat, None, None)),
-                training, eps, list(need[:3]))
-            if grad_x is not None:
-                grad_x = grad_x.view(b, h, w, c).permute(0, 3, 1, 2)
+        if not any(need[:3]):
+            return None, None, None, grad_weight, grad_bias, None, None
+        # ReLU backward into y's buffer; then batch-norm backward: ATen's kernel gives the
+        # reductions sum(g * x_hat), sum(g) (the affine grads), and grad_x is formed in place:
+        # a * (g - mean(g) - x_hat * mean(g * x_hat)) = a * g + k * x + k0, a = weight * invstd
+        g = _bn_fields(torch.ops.aten.threshold_backward.grad_input(grad_y, y, 0, grad_input=y),
+                       fields)
+        del grad_y
+        stats = (None, None, mean, stat) if training else (mean, stat, None, None)
+        _, grad_bn_weight, grad_bn_bias = torch.ops.aten.native_batch_norm_backward(
+            g, x_flat, bn_weight, *stats, training, eps, [False, True, True])
+        grad_x = None
+        if need[0]:
+            if training:
+                k = -scale * stat * grad_bn_weight / g.shape[0]
+                k0 = -scale * grad_bn_bias / g.shape[0] - k * mean
+                grad_x = torch.addcmul(k0, g, scale, out=g).addcmul_(x_flat, k)
+            else:
+                grad_x = g.mul_(scale)
+            grad_x = grad_x.view(n, h, w, c).permute(0, 3, 1, 2)
         return grad_x, grad_bn_weight, grad_bn_bias, grad_weight, grad_bias, None, None
 
 
@@ -506,9 +525,9 @@ class BlocksEmbedding(nn.Module):
         self.resample = nn.Linear(IMAGE_SIZE * IMAGE_SIZE, GRID_SIZE * GRID_SIZE)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """``self.cnn`` on channels_last tensors (faster convs on CPU) with the batch-norm, ReLU,
-        conv links fused by :func:`bn_relu_conv`: only the conv outputs are kept for backward,
-        which halves the memory of a training step at the same results."""
+        """``self.cnn`` on channels_last tensors (faster convs on CPU), its batch-norm, ReLU,
+        conv links fused by :func:`bn_relu_conv`: backward keeps the conv outputs only, half
+        the activations of the plain modules, for the same values and gradients."""
         convs, bns = self.cnn[0::3], self.cnn[1::3]
         x = convs[0](obs.contiguous(memory_format=torch.channels_last))
         for bn, conv in zip(bns, convs[1:]):
