@@ -47,6 +47,7 @@ def _encode(model, images: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+@torch.no_grad()
 def shapes_latent_grid(runs: dict[str, Path], out: Path) -> Path | None:
     """Latent of object 0 on every grid cell (others in a fixed corner layout)."""
     from generators.gridworld import GridWorldEnv
@@ -86,8 +87,8 @@ def shapes_latent_grid(runs: dict[str, Path], out: Path) -> Path | None:
 
 
 def config_objects(z: torch.Tensor) -> int:
-    """Number of object slots of a grid latent ([B, K, D] -> K; flat latents -> 1)."""
-    return z.shape[1] if z.dim() == 3 else 1
+    """Number of object slots of a grid latent ([B, K, ...] -> K; flat [B, D] latents -> 1)."""
+    return z.shape[1] if z.dim() >= 3 else 1
 
 
 def reacher_latent(runs: dict[str, Path], data: Path, out: Path) -> Path | None:
