@@ -32,3 +32,13 @@ def tiny_files(tmp_path_factory, tiny_grid_files):
     generate("teapot", "train", 24, 1, 5, root / "teapot.h5", progress=False)
     files["reacher"], files["teapot"] = root / "reacher.h5", root / "teapot.h5"
     return files
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny tensors: one intra-op thread avoids OpenMP barrier stalls on a busy 2-core box."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
