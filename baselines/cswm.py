@@ -4,10 +4,10 @@ Registered as ``none`` for 2D Shapes and 3D Blocks (the paper's "None" row) and 
 for 2D Shapes (the paper's "CNN" row: the same C-SWM model under its Table 2 name).
 
 * S: the same unconstrained CNN as SEN (:func:`benchmark.models.grid.make_grid_embedding`:
-  C-SWM's 'small' CNN for Shapes, SEN's cubes CNN plus a learned 5x5 resampling for Blocks),
-  so ``V`` (five 5x5 object masks) and its C4 action are shared with SEN and EE(S) compares
-  like with like.
-* E: C-SWM's object MLP (25 -> hidden -> hidden -> latent_dim, LayerNorm), shared by objects.
+  C-SWM's 'small' CNN for Shapes, SEN's cubes CNN with pooled 10x10 masks for Blocks),
+  so ``V`` (five square object masks) and its C4 action are shared with SEN and EE(S)
+  compares like with like.
+* E: C-SWM's object MLP (m*m -> hidden -> hidden -> latent_dim, LayerNorm), shared by objects.
 * T: C-SWM's GNN with plain edge/node MLPs; the action is the 4-dim direction one-hot on the
   acting object's node (zeros elsewhere); delta prediction.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from benchmark.models.grid import (GRID_ENVS, GRID_SIZE, NUM_DIRECTIONS, GridWorldModel, ObjectGNN,
+from benchmark.models.grid import (GRID_ENVS, NUM_DIRECTIONS, GridWorldModel, ObjectGNN,
                                    action_one_hot, check_positive_int, make_grid_embedding,
                                    plain_mlp)
 from benchmark.registry import register_method
@@ -45,14 +45,16 @@ class CSWM(GridWorldModel):
 
     def __init__(self, env: str, *, embedding_hidden: int = 32, encoder_hidden: int = 512,
                  transition_hidden: int = 512, latent_dim: int = 2,
-                 gamma: float = 1.0, sigma: float = 0.5):
+                 mask_size: int | None = None, gamma: float = 1.0, sigma: float = 0.5):
         super().__init__(env, gamma=gamma, sigma=sigma)
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         hidden = check_positive_int("transition_hidden", transition_hidden)
         self.embedding = make_grid_embedding(
-            env, check_positive_int("embedding_hidden", embedding_hidden), self.num_objects)
+            env, check_positive_int("embedding_hidden", embedding_hidden), self.num_objects,
+            mask_size)
+        m = self.embedding.mask_size
         self.encoder = _ObjectMLPEncoder(
-            GRID_SIZE * GRID_SIZE, check_positive_int("encoder_hidden", encoder_hidden), latent_dim)
+            m * m, check_positive_int("encoder_hidden", encoder_hidden), latent_dim)
         self.dynamics = ObjectGNN(
             edge_mlp=plain_mlp(2 * latent_dim, hidden, hidden),
             node_mlp=plain_mlp(latent_dim + NUM_DIRECTIONS + hidden, hidden, latent_dim),
@@ -62,10 +64,11 @@ class CSWM(GridWorldModel):
         return action_one_hot(action, self.num_objects, dtype)
 
     def describe(self) -> dict[str, Any]:
+        m = self.embedding.mask_size
         return {
             "group": "none (no symmetry is built in; V carries the C4 action of SEN for EE(S))",
-            "embedding": (f"{self.num_objects} object masks on the {GRID_SIZE}x{GRID_SIZE} grid "
-                          "[B, 5, 5, 5]; C4 acts by torch.rot90 on dims -2, -1"),
+            "embedding": (f"{self.num_objects} object masks [B, {self.num_objects}, {m}, {m}]; "
+                          "C4 acts by torch.rot90 on dims -2, -1"),
             "encoder": "C-SWM object MLP (LayerNorm), shared over objects",
             "latent": f"[B, {self.num_objects}, {self.latent_dim}], no group action",
             "action": "direction one-hot (4) on the acting object's node, zeros elsewhere",

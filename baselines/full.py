@@ -9,8 +9,9 @@ the baseline.  E and T are SEN's (:class:`benchmark.models.grid.GridSEN`).
 * Shapes: R2Conv 10x10 stride 10 (one grid cell; even kernels are equivariant to 1e-6 here
   because the 50x50 image splits into whole cells), InnerBatchNorm, ReLU, 1x1 R2Conv, sigmoid.
 * Blocks: SEN's ``CubesEmbedding_E2`` (four 3x3 R2Convs at full resolution, InnerBatchNorm,
-  ReLU) to 5 trivial fields, then 10x10 average pooling to the 5x5 grid and a sigmoid;
-  trained through the memory-lean :func:`benchmark.models.grid.bn_relu_conv` links.
+  ReLU) to 5 trivial fields, a sigmoid, then average pooling to ``mask_size`` x ``mask_size``
+  masks as SEN's S; trained through the memory-lean
+  :func:`benchmark.models.grid.bn_relu_conv` links.
 
 ``embedding_hidden`` counts regular fields (16 in the paper, i.e. 64 channels).
 """
@@ -24,7 +25,7 @@ from torch import nn
 
 from benchmark.models.grid import (GRID_ENVS, GRID_SIZE, IMAGE_CHANNELS, IMAGE_SIZE, NUM_OBJECTS,
                                    GridSEN, TransientExpansionMixin, bn_relu_conv,
-                                   check_grid_env, check_positive_int)
+                                   check_positive_int, grid_mask_size)
 from benchmark.registry import register_method
 from escnn import gspaces  # noqa: E402  (grid already imported escnn with its warning muted)
 from escnn import nn as enn
@@ -45,11 +46,12 @@ class _R2Conv(TransientExpansionMixin, enn.R2Conv):
 
 
 class SteerableGridEmbedding(nn.Module):
-    """C4-steerable CNN ``[B, 3, 50, 50] -> [B, K, 5, 5]``, equivariant to ``torch.rot90``."""
+    """C4-steerable CNN ``[B, 3, 50, 50] -> [B, K, m, m]``, equivariant to ``torch.rot90``."""
 
-    def __init__(self, env: str, hidden_fields: int = 16, num_objects: int = NUM_OBJECTS):
+    def __init__(self, env: str, hidden_fields: int = 16, num_objects: int = NUM_OBJECTS,
+                 mask_size: int | None = None):
         super().__init__()
-        check_grid_env(env)
+        self.mask_size = grid_mask_size(env, mask_size)
         check_positive_int("embedding_hidden", hidden_fields)
         self.num_objects = check_positive_int("num_objects", num_objects)
         space = gspaces.rot2dOnR2(N=4)
@@ -66,7 +68,7 @@ class SteerableGridEmbedding(nn.Module):
                 layers += [_R2Conv(ftype, hid, 3, padding=1), enn.InnerBatchNorm(hid),
                            enn.ReLU(hid, inplace=True)]
                 ftype = hid
-            layers += [_R2Conv(hid, out, 3, padding=1), enn.PointwiseAvgPool2D(out, cell, cell)]
+            layers += [_R2Conv(hid, out, 3, padding=1)]
         self.net = enn.SequentialModule(*layers)
         self.env = env
         # hidden channels (rotation, field) <- escnn's (field, rotation): see _blocks_forward
@@ -75,7 +77,8 @@ class SteerableGridEmbedding(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         if self.env == "blocks":
-            return torch.sigmoid(self._blocks_forward(obs))
+            pool = IMAGE_SIZE // self.mask_size
+            return F.avg_pool2d(torch.sigmoid(self._blocks_forward(obs)), pool).contiguous()
         return torch.sigmoid(self.net(enn.GeometricTensor(obs, self.in_type)).tensor)
 
     def _blocks_forward(self, obs: torch.Tensor) -> torch.Tensor:
@@ -100,7 +103,7 @@ class SteerableGridEmbedding(nn.Module):
                      padding=convs[0].padding)
         for ibn, conv, (weight, bias) in zip(bns, convs[1:], filters[1:]):
             x = bn_relu_conv(x, getattr(ibn, "batch_norm_[4]"), weight, bias, conv.padding)
-        return F.avg_pool2d(x, mods[-1].kernel_size, mods[-1].stride)
+        return x
 
 
 @register_method("full", envs=GRID_ENVS)
@@ -109,18 +112,19 @@ class GridFull(GridSEN):
 
     def __init__(self, env: str, *, embedding_hidden: int = 16, encoder_hidden: int = 256,
                  transition_hidden: int = 256, latent_dim: int = 2,
-                 gamma: float = 1.0, sigma: float = 0.5):
+                 mask_size: int | None = None, gamma: float = 1.0, sigma: float = 0.5):
         super().__init__(env, embedding_hidden=embedding_hidden, encoder_hidden=encoder_hidden,
                          transition_hidden=transition_hidden, latent_dim=latent_dim,
-                         gamma=gamma, sigma=sigma)
+                         mask_size=mask_size, gamma=gamma, sigma=sigma)
 
-    def _build_embedding(self, hidden: int) -> nn.Module:
-        return SteerableGridEmbedding(self.env, hidden, self.num_objects)
+    def _build_embedding(self, hidden: int, mask_size: int) -> nn.Module:
+        return SteerableGridEmbedding(self.env, hidden, self.num_objects, mask_size)
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        info["embedding"] = (f"{self.num_objects} object masks on the {GRID_SIZE}x{GRID_SIZE} "
-                             "grid [B, 5, 5, 5]; C4 rotates each mask (torch.rot90, dims -2, -1); "
+        m = self.embedding.mask_size
+        info["embedding"] = (f"{self.num_objects} object masks [B, {self.num_objects}, {m}, {m}]; "
+                             "C4 rotates each mask (torch.rot90, dims -2, -1); "
                              "S is an escnn C4-steerable CNN (rot2dOnR2(N=4)), exactly equivariant "
                              "to pixel rotation: S(rot90(x, g)) = rot90(S(x), g)")
         return info

@@ -15,9 +15,10 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
+from benchmark.hparams import widths
 from benchmark.models.reacher import (
     ACTION_DIM, DILATIONS, OBS_CHANNELS, InnerBatchNormReLU, ReacherSEN, SteerableEncoder,
-    SteerableTransition, _widths, dihedral_gspace, enn, gspaces, regular_type, steerable_conv,
+    SteerableTransition, dihedral_gspace, enn, gspaces, regular_type, steerable_conv,
 )
 from benchmark.registry import register_method
 
@@ -28,7 +29,7 @@ class SteerableDilatedEmbedding(nn.Module):
     def __init__(self, gspace: gspaces.GSpace2D, in_channels: int = OBS_CHANNELS,
                  hidden: Sequence[int] = (6,) * 6, out_fields: int = 8):
         super().__init__()
-        hidden = _widths(hidden, 6, "embed_hidden")
+        hidden = widths(hidden, 6, "embed_hidden")
         t = [regular_type(gspace, h) for h in hidden]
         self.in_type = enn.FieldType(gspace, in_channels * [gspace.trivial_repr])
         self.out_type = regular_type(gspace, out_fields)

@@ -29,10 +29,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from benchmark.hparams import widths
 from benchmark.models.teapot import (
-    IMAGE_SIZE, _widths, check_obs, check_rotations, exp_so3, gram_schmidt,
+    IMAGE_SIZE, RotationLatentModel, check_obs, exp_so3, gram_schmidt,
 )
-from benchmark.registry import WorldModel, register_method
+from benchmark.registry import register_method
 
 LOG_HAAR_VOLUME = math.log(8 * math.pi ** 2)
 
@@ -72,7 +73,7 @@ class HVAEEncoder(nn.Module):
 
     def __init__(self, channels: Sequence[int] = (32, 64, 128, 256), feature_dim: int = 128):
         super().__init__()
-        channels = _widths(channels, 4, "encoder_channels")
+        channels = widths(channels, 4, "encoder_channels")
         layers: list[nn.Module] = []
         c_in = 1
         for c in channels:  # 64 -> 32 -> 16 -> 8 -> 4
@@ -95,7 +96,7 @@ class HVAEDecoder(nn.Module):
 
     def __init__(self, mlp_hidden: Sequence[int] = (256, 256), channels: int = 64):
         super().__init__()
-        h0, h1 = _widths(mlp_hidden, 2, "decoder_hidden")
+        h0, h1 = widths(mlp_hidden, 2, "decoder_hidden")
         self.mlp = nn.Sequential(nn.Linear(9, h0), nn.ReLU(inplace=True),
                                  nn.Linear(h0, h1), nn.ReLU(inplace=True))
         layers: list[nn.Module] = [nn.ConvTranspose2d(h1, channels, 4, 1, 0), nn.ReLU(inplace=True)]
@@ -110,7 +111,7 @@ class HVAEDecoder(nn.Module):
 
 
 @register_method("hvae", envs=("teapot",))
-class TeapotHVAE(WorldModel):
+class TeapotHVAE(RotationLatentModel):
     """Homeomorphic VAE baseline (objective ``"elbo"``); world model ``z' = a z`` on the mean.
 
     Hyper-parameters: ``encoder_channels`` (4 conv widths), ``feature_dim``,
@@ -136,15 +137,6 @@ class TeapotHVAE(WorldModel):
     # --- world model --------------------------------------------------------------------------
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
         return self.encoder(check_obs(obs))[0]
-
-    def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
-        return v
-
-    def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return check_rotations(action, z.shape[0]) @ z
-
-    def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        return check_rotations(g, v.shape[0], "g") @ v
 
     # --- ELBO ---------------------------------------------------------------------------------
     def sample(self, mu: torch.Tensor, sigma: torch.Tensor,

@@ -25,14 +25,14 @@ from torch import nn
 
 from benchmark.models import reacher as _reacher
 from benchmark.models import teapot as _teapot
-from benchmark.models.teapot import paired_contrastive_loss
 from benchmark.registry import WorldModel, register_method
+from benchmark.hparams import widths
 
 
 def plain_encoder(in_channels: int = 8, hidden: Sequence[int] = (512,) * 5,
                   out_dim: int = 32) -> nn.Sequential:
     """Plain CNN with the steerable encoder's geometry: [B, C, 31, 31] -> [B, out_dim]."""
-    h = _reacher._widths(hidden, 5, "encoder_hidden")
+    h = widths(hidden, 5, "encoder_hidden")
 
     def block(a: int, b: int, k: int, **kw: int) -> list[nn.Module]:
         return [nn.Conv2d(a, b, k, **kw), nn.BatchNorm2d(b), nn.ReLU(inplace=True)]
@@ -50,7 +50,7 @@ def plain_encoder(in_channels: int = 8, hidden: Sequence[int] = (512,) * 5,
 
 def mlp_transition(latent_dim: int, action_dim: int, hidden: Sequence[int]) -> nn.Sequential:
     """Linear-ReLU-Linear-LayerNorm-ReLU-Linear on ``[z, a]``, returning the delta."""
-    h0, h1 = _reacher._widths(hidden, 2, "transition_hidden")
+    h0, h1 = widths(hidden, 2, "transition_hidden")
     return nn.Sequential(nn.Linear(latent_dim + action_dim, h0), nn.ReLU(inplace=True),
                          nn.Linear(h0, h1), nn.LayerNorm(h1), nn.ReLU(inplace=True),
                          nn.Linear(h1, latent_dim))
@@ -95,11 +95,6 @@ class ReacherNone(WorldModel):
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor | int) -> torch.Tensor:
         return _reacher.rotate_fields(v, g, self.embedding_type)
 
-    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
-             generator: torch.Generator | None = None,
-             ) -> tuple[torch.Tensor, dict[str, float]]:
-        return paired_contrastive_loss(self, obs, action, next_obs, generator)
-
     def describe(self) -> dict[str, Any]:
         return {
             "group": "none used by the model (EE(S) and DIE use D4's quarter turns)",
@@ -141,11 +136,6 @@ class TeapotNone(WorldModel):
 
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         return _teapot.check_rotations(g, v.shape[0], "g") @ v
-
-    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
-             generator: torch.Generator | None = None,
-             ) -> tuple[torch.Tensor, dict[str, float]]:
-        return paired_contrastive_loss(self, obs, action, next_obs, generator)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from benchmark.tables import METHOD_LABELS, TABLES, Table
+from generators.h5format import write_text_atomic
 
 RUN_KEYS = ("env", "method", "seed", "profile", "hardware", "train_split", "parameters",
             "train_data_digest", "eval_data_digest")
@@ -105,12 +105,6 @@ def markdown(table: Table, summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def analyse(metrics_dir: str | Path, out_dir: str | Path,
             params_file: str | Path | None = None) -> list[Path]:
     """Write every table (Markdown + CSV) and the per-run CSV; returns the paths written."""
@@ -121,11 +115,11 @@ def analyse(metrics_dir: str | Path, out_dir: str | Path,
     for table in TABLES:
         summary = summarise(runs, table)
         md, csv = out / f"{table.name}.md", out / f"{table.name}.csv"
-        _write(md, markdown(table, summary))
-        _write(csv, summary.to_csv(index=False))
+        write_text_atomic(md, markdown(table, summary))
+        write_text_atomic(csv, summary.to_csv(index=False))
         written += [md, csv]
     all_runs = out / "all_runs.csv"
-    _write(all_runs, runs.sort_values(["env", "train_split", "method", "seed"])
+    write_text_atomic(all_runs, runs.sort_values(["env", "train_split", "method", "seed"])
            .to_csv(index=False))
     written.append(all_runs)
     return written

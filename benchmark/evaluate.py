@@ -11,7 +11,6 @@ training and eval files, so tables can be built from these files alone.
 from __future__ import annotations
 
 import json
-import os
 import platform
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import torch
 from benchmark import metrics as M
 from benchmark.registry import WorldModel, build_model, load_module
 from benchmark.train import resolve_device
+from generators.h5format import write_text_atomic
 from generators.reader import EpisodeFile, stack_frames, to_float
 
 HORIZONS = (1, 10)
@@ -187,9 +187,5 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
         "settings": config["settings"], "hardware": hardware(dev),
         "train_device": config["device"], "metrics": metrics,
     }
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, out)
+    write_text_atomic(out, json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result

@@ -34,6 +34,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from benchmark.losses import world_model_loss
+
 # env names the project knows (kept here so the registry does not import generators)
 ENV_NAMES = ("shapes", "blocks", "reacher", "teapot")
 
@@ -48,8 +50,12 @@ class WorldModel(nn.Module):
 
     #: set by the registry
     method_name: str = ""
-    #: hyper-parameter names this model accepts (documented by each subclass)
     objective: str = "contrastive"  # or "elbo"
+    #: hinge margin and energy scale of the contrastive loss (SPEC section 4)
+    gamma: float = 1.0
+    sigma: float = 0.5
+    #: latents [B, K, ...] are K objects (energy = mean over objects), else flattened
+    per_object_latents: bool = False
 
     def __init__(self, env: str):
         super().__init__()
@@ -82,12 +88,12 @@ class WorldModel(nn.Module):
              ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training objective of one batch and a dict of scalars to log.
 
-        Contrastive methods draw their negatives with
-        :func:`benchmark.losses.negative_indices` from ``generator`` (owned by the
-        trainer, so training is deterministic without global seeding) and call
-        :func:`benchmark.losses.contrastive_loss`.
+        The default is the C-SWM contrastive loss (:func:`benchmark.losses.world_model_loss`)
+        with ``self.gamma``, ``self.sigma``; its negatives come from ``generator`` (owned by
+        the trainer, so training is deterministic without global seeding).  Override for
+        another objective (and set ``objective``).
         """
-        raise NotImplementedError
+        return world_model_loss(self, obs, action, next_obs, generator)
 
     def describe(self) -> dict[str, Any]:
         """Groups and representations of the embedding, latent and action spaces."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import signal
 import sys
@@ -34,8 +35,25 @@ from benchmark.registry import (WorldModel, build_model, count_parameters, get_m
 from generators.h5format import package_versions
 from generators.reader import EpisodeFile, TransitionBatches
 
-TRAIN_KEYS = {"epochs", "batch_size", "lr", "amp", "verify_data", "models"}
-DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "amp": True, "verify_data": True}
+TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "verify_data", "models"}
+DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "lr_schedule": "constant",
+            "amp": True, "verify_data": True}
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def learning_rate(settings: dict, step: int, total_steps: int) -> float:
+    """Adam's learning rate at optimiser step ``step`` (0-based) of ``total_steps``.
+
+    ``constant`` (the paper's): ``lr`` throughout.  ``cosine``: ``lr * (1 + cos(pi t)) / 2``
+    with ``t = step / total_steps``, decaying to 0 over the run; a function of the step
+    alone, so a resumed run follows the same schedule.
+    """
+    lr, schedule = float(settings["lr"]), settings["lr_schedule"]
+    if schedule == "constant":
+        return lr
+    if schedule == "cosine":
+        return lr * 0.5 * (1.0 + math.cos(math.pi * step / max(total_steps, 1)))
+    raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {schedule!r}")
 
 
 class CheckpointError(ValueError):
@@ -130,6 +148,9 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
         load_module(module)
     get_method(method, env)  # unknown names fail before any work
     settings = {**DEFAULTS, **(settings or {})}
+    if settings["lr_schedule"] not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, "
+                         f"got {settings['lr_schedule']!r}")
     hparams = dict(hparams or {})
     dev = resolve_device(device)
     out = Path(out)
@@ -190,6 +211,9 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                 for b in bar:
                     if stop_after_batches is not None and steps_done >= stop_after_batches:
                         raise KeyboardInterrupt
+                    for group in optimiser.param_groups:
+                        group["lr"] = learning_rate(settings, epoch * n_batches + b,
+                                                    settings["epochs"] * n_batches)
                     batch = batches.batch(order[b * batches.batch_size:(b + 1) * batches.batch_size])
                     amp = torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else nullcontext()
                     with amp:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from benchmark.losses import contrastive_loss, negative_indices
 from benchmark.registry import WorldModel, register_method
 
 
 @register_method("linear", envs=("shapes", "blocks"))
 class LinearWorldModel(WorldModel):
-    """z = CNN(obs) in R^d; z' = z + W [z, one_hot(a)] (delta prediction)."""
+    """z = CNN(obs) in R^d; z' = z + W [z, one_hot(a)] (delta prediction).
+
+    Trained with the base class's loss: C-SWM's contrastive hinge loss with ``gamma``, ``sigma``.
+    """
 
     def __init__(self, env: str, *, hidden: int = 32, latent_dim: int = 16,
                  gamma: float = 1.0, sigma: float = 0.5):
@@ -43,12 +45,6 @@ class LinearWorldModel(WorldModel):
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         # the same assumption as the grid baselines: C4 rotates the 5x5 feature map
         return torch.stack([torch.rot90(x, int(k), dims=(-2, -1)) for x, k in zip(v, g)])
-
-    def loss(self, obs, action, next_obs, generator=None):
-        z, z_next = self.encode(obs), self.encode(next_obs)
-        neg = negative_indices(z.shape[0], generator, z.device)
-        return contrastive_loss(z, self.transition(z, action), z_next, neg,
-                                self.gamma, self.sigma)
 
     def describe(self) -> dict:
         return {"group": "none (not equivariant)", "embedding": "hidden x 5 x 5 feature map",

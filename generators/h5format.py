@@ -168,6 +168,20 @@ def atomic_h5(out: Path, force: bool = False) -> Iterator[h5py.File]:
             tmp.unlink()
 
 
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a small text file (JSON, a table) via ``<path>.tmp-<pid>`` and a rename, so a
+    reader never sees half a file and an interrupted write leaves the old one intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def set_provenance(f: h5py.File, *, generator: str, env_id: str, generator_version: str,
                    split: str, config: dict, root_seed: int, n_episodes: int, steps: int,
                    frame_stack: int) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from benchmark.params import ParamsError, load_params, section
 from generators.generate import generate
+from generators.h5format import write_text_atomic
 from generators.registry import get_env
 
 SPLIT_KEYS = {"episodes", "steps", "seed", "actions", "options"}
@@ -42,11 +43,7 @@ def generate_env(env: str, params: dict, out_dir: str | Path, workers: int = 1,
                                   actions=cfg.get("actions"), options=cfg.get("options") or {},
                                   workers=workers, force=True, progress=progress)
     if digests_file is not None:
-        digests_file = Path(digests_file)
-        digests_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = digests_file.with_name(digests_file.name + ".tmp")
-        tmp.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, digests_file)
+        write_text_atomic(digests_file, json.dumps(digests, indent=2, sort_keys=True) + "\n")
     return digests
 
 

@@ -50,8 +50,8 @@ with warnings.catch_warnings():  # escnn warns that the optional py3nj is missin
     from escnn.nn.init import _generalized_he_init_variances as _he_variances
     from escnn.nn.modules.conv.r2convolution import _manual_fco1
 
-from benchmark.models.teapot import paired_contrastive_loss
 from benchmark.registry import WorldModel, register_method
+from benchmark.hparams import widths
 
 OBS_CHANNELS = 6   # two stacked RGB frames
 ACTION_DIM = 2     # joint torques
@@ -105,7 +105,7 @@ DILATIONS = (2, 4, 8, 16, 32)
 def dilated_embedding(in_channels: int = OBS_CHANNELS, hidden: Sequence[int] = (32,) * 6,
                       out_channels: int = 8) -> nn.Sequential:
     """7-layer dilated CNN: [B, 6, H, H] -> [B, 8, H/4 - 1, H/4 - 1] (128 -> 31)."""
-    hidden = _widths(hidden, 6, "embed_hidden")
+    hidden = widths(hidden, 6, "embed_hidden")
     layers: list[nn.Module] = [nn.Conv2d(in_channels, hidden[0], 4, stride=2, padding=1),
                                nn.BatchNorm2d(hidden[0]), nn.ReLU(inplace=True)]
     for i, d in enumerate(DILATIONS):
@@ -207,7 +207,7 @@ class SteerableEncoder(nn.Module):
     def __init__(self, in_type: enn.FieldType, hidden: Sequence[int] = (181,) * 5,
                  out_fields: int = 4):
         super().__init__()
-        hidden = _widths(hidden, 5, "encoder_hidden")
+        hidden = widths(hidden, 5, "encoder_hidden")
         gs = in_type.gspace
         t = [regular_type(gs, h) for h in hidden]
         self.in_type = in_type
@@ -245,7 +245,7 @@ class SteerableTransition(nn.Module):
     def __init__(self, gspace: gspaces.GSpace2D, latent_fields: int = 4,
                  action_dim: int = ACTION_DIM, hidden: Sequence[int] = (181, 181)):
         super().__init__()
-        hidden = _widths(hidden, 2, "transition_hidden")
+        hidden = widths(hidden, 2, "transition_hidden")
         quotient = gspace.quotient_repr((None, gspace.fibergroup.rotation_order))
         self.action_dim = action_dim
         self.latent_type = regular_type(gspace, latent_fields)
@@ -339,11 +339,6 @@ class ReacherSEN(EscnnStateMixin, WorldModel):
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor | int) -> torch.Tensor:
         return rotate_fields(v, g, self.embedding_type)
 
-    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
-             generator: torch.Generator | None = None,
-             ) -> tuple[torch.Tensor, dict[str, float]]:
-        return paired_contrastive_loss(self, obs, action, next_obs, generator)
-
     def describe(self) -> dict[str, Any]:
         n = self.gspace.fibergroup.rotation_order
         fields = self.embedding_type
@@ -390,12 +385,3 @@ def _embedding_type(gspace: gspaces.GSpace2D, channels: int, repr_name: str) -> 
     if repr_name == "trivial":
         return enn.FieldType(gspace, channels * [gspace.trivial_repr])
     raise ValueError(f"embedding_repr must be 'regular' or 'trivial', got {repr_name!r}")
-
-
-def _widths(widths: Sequence[int] | int, n: int, name: str) -> tuple[int, ...]:
-    if isinstance(widths, int):
-        widths = (widths,) * n
-    widths = tuple(int(w) for w in widths)
-    if len(widths) != n or min(widths) < 1:
-        raise ValueError(f"{name} must be {n} positive widths, got {widths}")
-    return widths

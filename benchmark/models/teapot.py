@@ -16,8 +16,8 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from benchmark.losses import contrastive_loss, negative_indices
 from benchmark.registry import WorldModel, register_method
+from benchmark.hparams import widths
 
 IMAGE_SIZE = 64
 
@@ -95,8 +95,8 @@ class ConvTrunk(nn.Module):
     def __init__(self, out_dim: int, channels: Sequence[int] = (32, 32, 64, 64),
                  fc_hidden: Sequence[int] = (256, 256), in_channels: int = 1):
         super().__init__()
-        channels = _widths(channels, 4, "conv_channels")
-        fc_hidden = _widths(fc_hidden, 2, "fc_hidden")
+        channels = widths(channels, 4, "conv_channels")
+        fc_hidden = widths(fc_hidden, 2, "fc_hidden")
         layers: list[nn.Module] = []
         c_in = in_channels
         for c in channels:  # 64 -> 32 -> 16 -> 8 -> 4
@@ -114,8 +114,25 @@ class ConvTrunk(nn.Module):
 
 
 # --- the world model --------------------------------------------------------------------------
+class RotationLatentModel(WorldModel):
+    """Teapot world models whose latent is the embedding, a rotation ``R`` (E = identity).
+
+    ``T(R, a) = a R`` and ``rho_V(g) R = g R``: actions and group elements act by left
+    multiplication.  Subclasses provide ``embed``.
+    """
+
+    def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
+        return v
+
+    def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return check_rotations(action, z.shape[0]) @ z
+
+    def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        return check_rotations(g, v.shape[0], "g") @ v
+
+
 @register_method("sen", envs=("teapot",))
-class TeapotSEN(WorldModel):
+class TeapotSEN(RotationLatentModel):
     """SEN on Teapot: CNN -> Gram-Schmidt -> R in SO(3); E = id; T(z, a) = a z (MatMul).
 
     Hyper-parameters: ``conv_channels`` (4 widths), ``fc_hidden`` (2 widths), ``gamma``,
@@ -132,20 +149,6 @@ class TeapotSEN(WorldModel):
         u, v = self.embedding(check_obs(obs)).view(-1, 2, 3).unbind(1)
         return gram_schmidt(u, v)
 
-    def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
-        return v
-
-    def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return check_rotations(action, z.shape[0]) @ z
-
-    def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        return check_rotations(g, v.shape[0], "g") @ v
-
-    def loss(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor,
-             generator: torch.Generator | None = None,
-             ) -> tuple[torch.Tensor, dict[str, float]]:
-        return paired_contrastive_loss(self, obs, action, next_obs, generator)
-
     def describe(self) -> dict[str, Any]:
         return {
             "group": "SO(3)",
@@ -155,32 +158,3 @@ class TeapotSEN(WorldModel):
             "action": "a in SO(3) (3x3 matrix); the twin's action is g a g^-1",
             "transition": "z' = a z (no parameters)",
         }
-
-
-def paired_contrastive_loss(model: WorldModel, obs: torch.Tensor, action: torch.Tensor,
-                          next_obs: torch.Tensor, generator: torch.Generator | None,
-                          ) -> tuple[torch.Tensor, dict[str, float]]:
-    """C-SWM hinge loss of ``model`` on one batch; shared by the Teapot and Reacher models.
-
-    ``obs`` and ``next_obs`` are encoded by separate calls, as in the original code (batch
-    statistics per half; measured on Reacher, this peaks lower than one call on the
-    concatenated batch).  Latents are flattened, so a 3x3 latent is one 9-vector, not 3
-    "objects".
-    """
-    if obs.shape != next_obs.shape:
-        raise ValueError(f"obs {tuple(obs.shape)} and next_obs {tuple(next_obs.shape)} differ")
-    b = obs.shape[0]
-    z, z_next = model.encode(obs), model.encode(next_obs)
-    z_pred = model.transition(z, action)
-    neg = negative_indices(b, generator, z.device)
-    return contrastive_loss(z.flatten(1), z_pred.flatten(1), z_next.flatten(1), neg,
-                            model.gamma, model.sigma)
-
-
-def _widths(widths: Sequence[int] | int, n: int, name: str) -> tuple[int, ...]:
-    if isinstance(widths, int):
-        widths = (widths,) * n
-    widths = tuple(int(w) for w in widths)
-    if len(widths) != n or min(widths) < 1:
-        raise ValueError(f"{name} must be {n} positive widths, got {widths}")
-    return widths
