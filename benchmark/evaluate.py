@@ -90,6 +90,23 @@ class Encoder:
         return z.reshape(lead + z.shape[1:])
 
 
+def die_partners(g: torch.Tensor) -> torch.Tensor | None:
+    """The DIE partner of every eval episode, or None when the twins' group elements differ.
+
+    DIE compares ``|f(s_i) - f(s_j)|`` with ``|f(g s_i) - f(g s_j)|``: both members of a
+    pair must be transformed by the *same* g.  When every episode's twin uses one g (grid
+    worlds, Reacher), episode i is paired with a fixed random other episode (seed
+    ``DIE_SEED``, the same pairs for every method).  When g differs per episode (Teapot,
+    Haar-random), no two episodes share it; the caller then pairs two observations of one
+    episode instead.
+    """
+    flat = g.reshape(g.shape[0], -1)
+    if not bool((flat == flat[:1]).all()):
+        return None
+    gen = torch.Generator().manual_seed(DIE_SEED)
+    return torch.randperm(g.shape[0], generator=gen).to(g.device)
+
+
 def _rollout(model: WorldModel, z: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
     for i in range(actions.shape[1]):
         z = model.transition(z, actions[:, i])
@@ -115,32 +132,42 @@ def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[s
     twin_actions = ds.tensor("twin/action").to(device)
     g = ds.tensor("twin/g").to(device)
     n = ds.n_episodes
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(DIE_SEED)).to(device)
+    perm = die_partners(g)
 
     # embeddings of the first observations and of their rotated twins: EE(S), DIE(S)
-    def embed_pair(sl, obs, twin_obs):
+    def embed_pair(sl, obs, twin_obs, last, twin_last):
         v, tv = model.embed(obs), model.embed(twin_obs)
-        return v, tv, model.act_on_embedding(v, g[sl])
-    v, tv, rho_v = enc.run(embed_pair, ("obs", 0), ("twin/obs", 0))
+        return v, tv, model.act_on_embedding(v, g[sl]), model.embed(last), model.embed(twin_last)
+    v, tv, rho_v, v_last, tv_last = enc.run(
+        embed_pair, ("obs", 0), ("twin/obs", 0), ("obs", ds.steps), ("twin/obs", ds.steps))
     out["ee_s"] = _undefined_if_collapsed(M.equivariance_error, rho_v, tv, v)
-    out["die_s"] = _undefined_if_collapsed(M.distance_invariance_error, v, v[perm], tv, tv[perm])
+    if perm is not None:
+        die_s = (v, v[perm], tv, tv[perm])
+    else:  # one g per episode: pair each first observation with its episode's last one
+        die_s = (v, v_last, tv, tv_last)
+    out["die_s"] = _undefined_if_collapsed(M.distance_invariance_error, *die_s)
 
     for h in HORIZONS:
         if h > ds.steps:
             continue
 
         def predict(sl, obs, nxt, twin_obs, twin_nxt):
-            z_pred = _rollout(model, model.encode(obs), actions[sl, :h])
-            tz_pred = _rollout(model, model.encode(twin_obs), twin_actions[sl, :h])
-            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt)
-        z_pred, z_next, tz_pred, tz_next = enc.run(
+            z, tz = model.encode(obs), model.encode(twin_obs)
+            z_pred = _rollout(model, z, actions[sl, :h])
+            tz_pred = _rollout(model, tz, twin_actions[sl, :h])
+            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt), z, tz
+        z_pred, z_next, tz_pred, tz_next, z0, tz0 = enc.run(
             predict, ("obs", 0), ("obs", h), ("twin/obs", 0), ("twin/obs", h))
         r = M.ranks(z_pred, z_next)
         out[f"hits@1_{h}step"] = M.hits_at_k(r, 1)
         out[f"hits@10_{h}step"] = M.hits_at_k(r, 10)
         out[f"mrr_{h}step"] = M.mrr(r)
+        if perm is not None:
+            die_model = (z_pred, z_next[perm], tz_pred, tz_next[perm])
+        else:  # one g per episode: the prediction against its own start latent
+            die_model = (z_pred, z0, tz_pred, tz0)
         out[f"die_model_{h}step"] = _undefined_if_collapsed(
-            M.distance_invariance_error, z_pred, z_next[perm], tz_pred, tz_next[perm])
+            M.distance_invariance_error, *die_model)
         if h == 1 and "extras/hardneg/obs" in ds:
             out["hh@1_1step"] = M.hard_hits_at_1(z_pred, z_next, enc.images("extras/hardneg/obs"))
 

@@ -125,3 +125,59 @@ def test_analyse_errors(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ValueError, match="malformed"):
         analyse(tmp_path, tmp_path / "out")
+
+
+class TeapotOracle(WorldModel):
+    """Looks each rendered image up in the eval file's own (image -> stored pose) table;
+    ``z = R``, ``T(R, a) = a R``, ``rho_V(g) R = g R``: an exactly equivariant world model."""
+
+    def __init__(self, ds: EpisodeFile):
+        super().__init__("teapot")
+        self.poses: dict[bytes, np.ndarray] = {}
+        pairs = [("obs", "state/rotation"), ("twin/obs", "twin/state/rotation"),
+                 ("extras/hardneg/obs", "extras/hardneg/state")]
+        pairs += [(f"extras/traversal/{a}/obs", f"extras/traversal/{a}/state")
+                  for a in ("yaw", "pitch", "roll")]
+        for obs_key, state_key in pairs:
+            images, states = ds.array(obs_key), ds.array(state_key)
+            for img, rot in zip(images.reshape(-1, 64, 64, 1), states.reshape(-1, 3, 3)):
+                self.poses[img.tobytes()] = rot
+
+    def embed(self, obs):
+        images = (obs * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        return torch.from_numpy(np.stack([self.poses[img.tobytes()] for img in images]))
+
+    def encode_embedding(self, v):
+        return v
+
+    def transition(self, z, action):
+        return action @ z
+
+    def act_on_embedding(self, v, g):
+        return g @ v
+
+
+def test_teapot_oracle_scores_perfectly_with_one_g_per_episode(tmp_path):
+    """Every Teapot twin has its own Haar-random g: DIE pairs must still share one g."""
+    path = tmp_path / "teapot_eval.h5"
+    generate("teapot", "eval", 12, 1, 4, path, actions="large", progress=False,
+             options={"hard_negatives": 3, "traversals": 2})
+    with EpisodeFile(path) as ds:
+        oracle = TeapotOracle(ds)
+        assert len({g.tobytes() for g in ds.array("twin/g")}) == 12        # one g per episode
+        m = evaluate(oracle, ds, torch.device("cpu"))
+    assert m["hits@1_1step"] == 100.0 and m["hh@1_1step"] == 100.0
+    assert m["th@1_yaw"] == m["th@1_pitch"] == m["th@1_roll"] == 100.0
+    assert m["ee_s"] < 1e-5 and m["die_s"] < 1e-5 and m["die_model_1step"] < 1e-5
+
+
+def test_die_partners_only_across_episodes_that_share_g():
+    from benchmark.evaluate import die_partners
+    same = die_partners(torch.ones(8, dtype=torch.long))
+    assert sorted(same.tolist()) == list(range(8))
+    assert torch.equal(same, die_partners(torch.full((8,), 3)))           # fixed pairing
+    assert die_partners(torch.arange(8)) is None
+    rotations = torch.eye(3).expand(4, 3, 3).clone()
+    assert die_partners(rotations) is not None
+    rotations[2] = rotations[2].flip(0)
+    assert die_partners(rotations) is None
