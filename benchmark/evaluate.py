@@ -152,11 +152,10 @@ def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[s
             continue
 
         def predict(sl, obs, nxt, twin_obs, twin_nxt):
-            z, tz = model.encode(obs), model.encode(twin_obs)
-            z_pred = _rollout(model, z, actions[sl, :h])
-            tz_pred = _rollout(model, tz, twin_actions[sl, :h])
-            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt), z, tz
-        z_pred, z_next, tz_pred, tz_next, z0, tz0 = enc.run(
+            z_pred = _rollout(model, model.encode(obs), actions[sl, :h])
+            tz_pred = _rollout(model, model.encode(twin_obs), twin_actions[sl, :h])
+            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt)
+        z_pred, z_next, tz_pred, tz_next = enc.run(
             predict, ("obs", 0), ("obs", h), ("twin/obs", 0), ("twin/obs", h))
         r = M.ranks(z_pred, z_next)
         out[f"hits@1_{h}step"] = M.hits_at_k(r, 1)
@@ -164,8 +163,8 @@ def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[s
         out[f"mrr_{h}step"] = M.mrr(r)
         if perm is not None:
             die_model = (z_pred, z_next[perm], tz_pred, tz_next[perm])
-        else:  # one g per episode: the prediction against its own start latent
-            die_model = (z_pred, z0, tz_pred, tz0)
+        else:  # one g per episode: the prediction against its episode's own true latent
+            die_model = (z_pred, z_next, tz_pred, tz_next)
         out[f"die_model_{h}step"] = _undefined_if_collapsed(
             M.distance_invariance_error, *die_model)
         if h == 1 and "extras/hardneg/obs" in ds:
