@@ -128,14 +128,13 @@ def teapot_traversal(runs: dict[str, Path], data: Path, out: Path) -> Path | Non
         frames = ds.array("extras/traversal/yaw/obs", 0)        # [S+1, 64, 64, 1]
         step = torch.from_numpy(ds.array("extras/traversal/yaw/action"))
     shown = list(range(0, frames.shape[0], 5))
-    fig = plt.figure(figsize=(2 + 2.2 * len(runs) + 0.9 * len(shown), 4))
-    grid = fig.add_gridspec(2, max(len(shown), 1) + 3 * len(runs))
-    for i, t in enumerate(shown):
-        ax = fig.add_subplot(grid[0, i])
+    fig = plt.figure(figsize=(max(0.9 * len(shown), 3.4 * len(runs)), 4.6), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 2.6])
+    for ax, t in zip(np.atleast_1d(top.subplots(1, len(shown))), shown):
         ax.imshow(frames[t, ..., 0], cmap="gray", vmin=0, vmax=255)
         ax.set_title(f"t={t}", fontsize=8)
         ax.axis("off")
-    for j, (label, run) in enumerate(runs.items()):
+    for ax, (label, run) in zip(np.atleast_1d(bottom.subplots(1, len(runs))), runs.items()):
         model, _ = load_run(run, DEVICE)
         z_frames = model.encode(to_float(torch.from_numpy(np.ascontiguousarray(frames))))
         z = z_frames[:1]
@@ -145,12 +144,11 @@ def teapot_traversal(runs: dict[str, Path], data: Path, out: Path) -> Path | Non
             rollout.append(z)
         r = torch.cat(rollout).flatten(1)
         dist = torch.cdist(r, z_frames.flatten(1)).numpy()
-        ax = fig.add_subplot(grid[1, 3 * j:3 * j + 3])
-        ax.imshow(dist, cmap="magma_r")
+        image = ax.imshow(dist, cmap="magma_r")
+        fig.colorbar(image, ax=ax, shrink=0.8, label="latent distance")
         ax.set_title(f"{label}: |rollout(t) - enc(frame t')|", fontsize=8)
         ax.set_xlabel("encoded frame t'")
         ax.set_ylabel("rollout step t")
-    fig.tight_layout()
     path = out / "teapot_traversal.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -167,7 +165,7 @@ def make_plots(runs_dir: str | Path, data_dir: str | Path, out_dir: str | Path,
         reacher_latent({m: runs_dir / f"reacher-train-{m}" / f"seed{seed}"
                         for m in ("sen", "none")}, data_dir / "reacher" / "eval.h5", out),
         teapot_traversal({m: runs_dir / f"teapot-train-{m}" / f"seed{seed}"
-                          for m in ("sen", "none")}, data_dir / "teapot" / "eval.h5", out),
+                          for m in ("sen", "none", "hvae")}, data_dir / "teapot" / "eval.h5", out),
     ]
     return [p for p in paths if p is not None]
 
