@@ -131,19 +131,20 @@ def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[s
     actions = ds.tensor("action").to(device)
     twin_actions = ds.tensor("twin/action").to(device)
     g = ds.tensor("twin/g").to(device)
-    n = ds.n_episodes
     perm = die_partners(g)
 
     # embeddings of the first observations and of their rotated twins: EE(S), DIE(S)
-    def embed_pair(sl, obs, twin_obs, last, twin_last):
+    def embed_pair(sl, obs, twin_obs):
         v, tv = model.embed(obs), model.embed(twin_obs)
-        return v, tv, model.act_on_embedding(v, g[sl]), model.embed(last), model.embed(twin_last)
-    v, tv, rho_v, v_last, tv_last = enc.run(
-        embed_pair, ("obs", 0), ("twin/obs", 0), ("obs", ds.steps), ("twin/obs", ds.steps))
+        return v, tv, model.act_on_embedding(v, g[sl])
+    v, tv, rho_v = enc.run(embed_pair, ("obs", 0), ("twin/obs", 0))
     out["ee_s"] = _undefined_if_collapsed(M.equivariance_error, rho_v, tv, v)
     if perm is not None:
         die_s = (v, v[perm], tv, tv[perm])
     else:  # one g per episode: pair each first observation with its episode's last one
+        def embed_last(sl, obs, twin_obs):
+            return model.embed(obs), model.embed(twin_obs)
+        v_last, tv_last = enc.run(embed_last, ("obs", ds.steps), ("twin/obs", ds.steps))
         die_s = (v, v_last, tv, tv_last)
     out["die_s"] = _undefined_if_collapsed(M.distance_invariance_error, *die_s)
 
