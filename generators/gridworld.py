@@ -17,7 +17,7 @@ import numpy as np
 import gymnasium
 from gymnasium import spaces
 
-from generators.registry import EnvSpec, register_env
+from generators.registry import EnvSpec, check_option_keys, register_env
 
 DIRECTIONS = ("up", "left", "down", "right")
 MOVES = np.array([[-1, 0], [0, -1], [1, 0], [0, 1]], dtype=np.int64)
@@ -129,12 +129,13 @@ def _env(config: dict) -> GridWorldEnv:
     return _ENVS[key]
 
 
+GRID_OPTION_KEYS = ("grid_size", "n_objects", "image_size")
+
+
 def _make_config(renderer: str):
     def make_config(actions: str | None, options: dict) -> dict:
         config = {"renderer": renderer, "grid_size": 5, "n_objects": 5, "image_size": 50}
-        unknown = set(options) - {"grid_size", "n_objects", "image_size"}
-        if unknown:
-            raise ValueError(f"unknown option(s) for the grid world: {', '.join(sorted(unknown))}")
+        options = check_option_keys("the grid world", options, GRID_OPTION_KEYS)
         for key, value in options.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"option {key} must be a positive integer, got {value!r}")

@@ -79,7 +79,7 @@ os.environ.setdefault("LP_NUM_THREADS", "0")
 import mujoco  # noqa: E402  (must follow the MUJOCO_GL default)
 import numpy as np  # noqa: E402
 
-from generators.registry import EnvSpec, register_env  # noqa: E402
+from generators.registry import EnvSpec, check_option_keys, register_env  # noqa: E402
 
 __all__ = [
     "GOAL",
@@ -135,11 +135,7 @@ def make_config(actions: str | None, options: dict) -> dict:
     actions = "full" if actions is None else actions
     if actions not in ACTION_SETS:
         raise ValueError(f"reacher actions must be one of {sorted(ACTION_SETS)}, got {actions!r}")
-    if not isinstance(options, dict):
-        raise ValueError(f"reacher options must be a dict, got {type(options).__name__}")
-    unknown = sorted(set(options) - set(_OPTION_KEYS))
-    if unknown:
-        raise ValueError(f"unknown reacher option(s) {unknown}; allowed: {list(_OPTION_KEYS)}")
+    options = check_option_keys("reacher", options, _OPTION_KEYS)
     warmup = _positive_int("warmup_steps", options.get("warmup_steps", DEFAULT_WARMUP_STEPS),
                            1, 100_000)
     size = _positive_int("image_size", options.get("image_size", DEFAULT_IMAGE_SIZE),

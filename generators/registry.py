@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Collection, Mapping
 
 import numpy as np
 
@@ -70,6 +70,17 @@ _BUILTIN_MODULES = {
     "reacher": "generators.reacher",
     "teapot": "generators.teapot",
 }
+
+
+def check_option_keys(label: str, options: object, allowed: Collection[str]) -> dict:
+    """The env options of a ``make_config`` as a dict, after checking that they are a
+    mapping with known keys only; ``label`` names the env in the one-line error."""
+    if not isinstance(options, Mapping):
+        raise ValueError(f"{label} options must be a dict, got {type(options).__name__}")
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown option(s) for {label}: {unknown}; allowed: {list(allowed)}")
+    return dict(options)
 
 
 def register_env(spec: EnvSpec) -> EnvSpec:

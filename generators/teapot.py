@@ -72,7 +72,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from generators import so3
-from generators.registry import EnvSpec, register_env
+from generators.registry import EnvSpec, check_option_keys, register_env
 
 VERSION = "1"
 DATA_FILE = Path(__file__).resolve().parent / "data" / "utah_teapot_bezier.json"
@@ -363,12 +363,7 @@ def make_config(actions: str | None, options: Mapping) -> dict:
     actions = "large" if actions is None else actions
     if actions not in ACTION_SETS:
         raise ValueError(f"teapot actions must be one of {', '.join(ACTION_SETS)}, got {actions!r}")
-    if not isinstance(options, Mapping):
-        raise ValueError(f"teapot options must be a dict, got {type(options).__name__}")
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise ValueError(f"unknown teapot option(s) {unknown}; allowed: {list(DEFAULT_OPTIONS)}")
-    opts = {**DEFAULT_OPTIONS, **options}
+    opts = {**DEFAULT_OPTIONS, **check_option_keys("teapot", options, DEFAULT_OPTIONS)}
     angle = opts["hard_negative_angle"]
     if isinstance(angle, bool) or not isinstance(angle, (int, float, np.integer, np.floating)) \
             or not 0.0 < float(angle) <= math.pi:
