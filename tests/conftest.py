@@ -42,3 +42,39 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def adam_steps():
+    """``adam_steps(model, batch, seed, steps, lr)``: Adam on one fixed batch with the same
+    negatives each step (generator seeded with ``seed``); returns the loss of every step and
+    the loss after the last one."""
+    import torch
+
+    def run(model, batch, seed, steps, lr=1e-3):
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        losses = []
+        for _ in range(steps):
+            opt.zero_grad()
+            loss, _ = model.loss(*batch, generator=torch.Generator().manual_seed(seed))
+            loss.backward()
+            opt.step()
+            losses.append(float(loss))
+        final, _ = model.loss(*batch, generator=torch.Generator().manual_seed(seed))
+        return losses, float(final)
+    return run
+
+
+@pytest.fixture(scope="session")
+def check_gradients():
+    """``check_gradients(model, loss)``: ``loss`` is a finite scalar, and its backward pass
+    gives every parameter of ``model`` a finite, non-zero gradient."""
+    import torch
+
+    def check(model, loss):
+        assert loss.dim() == 0 and torch.isfinite(loss)
+        loss.backward()
+        for name, p in model.named_parameters():
+            assert p.grad is not None and torch.isfinite(p.grad).all(), name
+            assert float(p.grad.abs().sum()) > 0, name
+    return check

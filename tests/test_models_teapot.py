@@ -164,28 +164,17 @@ def _batch(b: int = 8):
 
 
 @pytest.mark.parametrize("method", ["sen", "none", "hvae"])
-def test_loss_gradients_and_training(method):
+def test_loss_gradients_and_training(method, adam_steps, check_gradients):
     torch.manual_seed(0)  # parameter init only (tests may seed globally; library code never does)
     model = CLASSES[method](**SMALL[method])
     obs, action, next_obs = _batch()
     loss, logs = model.loss(obs, action, next_obs, _gen(0))
-    assert loss.dim() == 0 and torch.isfinite(loss)
     assert set(logs) == ({"recon", "kl"} if method == "hvae" else {"positive", "negative"})
-    loss.backward()
-    for name, p in model.named_parameters():
-        assert p.grad is not None and torch.isfinite(p.grad).all(), name
-        assert p.grad.abs().sum() > 0, name
+    check_gradients(model, loss)
     again, _ = model.loss(obs, action, next_obs, _gen(0))
     assert torch.allclose(again, loss)                # deterministic given the generator
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    first = loss.item()
-    for _ in range(8):
-        opt.zero_grad()
-        loss, _ = model.loss(obs, action, next_obs, _gen(0))
-        loss.backward()
-        opt.step()
-    final, _ = model.loss(obs, action, next_obs, _gen(0))
-    assert final.item() < first
+    _, final = adam_steps(model, (obs, action, next_obs), 0, 8)
+    assert final < loss.item()
 
 
 @pytest.mark.parametrize("method", ["sen", "none", "hvae"])
