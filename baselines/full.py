@@ -117,7 +117,7 @@ class GridFull(GridSEN):
                          transition_hidden=transition_hidden, latent_dim=latent_dim,
                          mask_size=mask_size, gamma=gamma, sigma=sigma)
 
-    def _build_embedding(self, hidden: int, mask_size: int) -> nn.Module:
+    def _build_embedding(self, hidden: int, mask_size: int | None) -> nn.Module:
         return SteerableGridEmbedding(self.env, hidden, self.num_objects, mask_size)
 
     def describe(self) -> dict[str, Any]:

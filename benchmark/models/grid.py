@@ -664,14 +664,14 @@ class GridSEN(GridWorldModel):
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         hidden = check_positive_int("transition_hidden", transition_hidden)
         self.embedding = self._build_embedding(
-            check_positive_int("embedding_hidden", embedding_hidden), grid_mask_size(env, mask_size))
+            check_positive_int("embedding_hidden", embedding_hidden), mask_size)
         self.encoder = C4ObjectEncoder(self.embedding.mask_size, encoder_hidden, latent_dim)
         self.dynamics = ObjectGNN(
             edge_mlp=RegularMLP(2 * latent_dim, hidden, hidden),
             node_mlp=RegularMLP(latent_dim + 1 + hidden, hidden, latent_dim),
             num_objects=self.num_objects)
 
-    def _build_embedding(self, hidden: int, mask_size: int) -> nn.Module:
+    def _build_embedding(self, hidden: int, mask_size: int | None) -> nn.Module:
         return make_grid_embedding(self.env, hidden, self.num_objects, mask_size)
 
     def _action_nodes(self, action: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
