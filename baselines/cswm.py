@@ -3,7 +3,7 @@
 Registered as ``none`` for 2D Shapes and 3D Blocks (the paper's "None" row) and as ``cnn``
 for 2D Shapes (the paper's "CNN" row: the same C-SWM model under its Table 2 name).
 
-* S: the same unconstrained CNN as SEN (:func:`benchmark.models.grid.make_grid_embedding`:
+* S: the same unconstrained CNN as SEN (:func:`benchmark.models.grid_embeddings.make_grid_embedding`:
   C-SWM's 'small' CNN for Shapes, SEN's cubes CNN with pooled 10x10 masks for Blocks),
   so ``V`` (five square object masks) and its C4 action are shared with SEN and EE(S)
   compares like with like.
@@ -19,9 +19,11 @@ from typing import Any
 
 import torch
 
-from benchmark.models.grid import (GRID_ENVS, NUM_DIRECTIONS, GridWorldModel, ObjectGNN,
-                                   action_one_hot, check_positive_int, make_grid_embedding,
-                                   plain_mlp)
+from benchmark.models.c4 import NUM_DIRECTIONS, action_one_hot
+from benchmark.models.checks import check_positive_int
+from benchmark.models.gnn import ObjectGNN, plain_mlp
+from benchmark.models.grid import GridWorldModel
+from benchmark.models.grid_embeddings import GRID_ENVS, make_grid_embedding
 from benchmark.registry import register_method
 
 __all__ = ["CSWM", "ShapesCNN"]

@@ -11,7 +11,7 @@ the baseline.  E and T are SEN's (:class:`benchmark.models.grid.GridSEN`).
 * Blocks: SEN's ``CubesEmbedding_E2`` (four 3x3 R2Convs at full resolution, InnerBatchNorm,
   ReLU) to 5 trivial fields, a sigmoid, then average pooling to ``mask_size`` x ``mask_size``
   masks as SEN's S; trained through the memory-lean
-  :func:`benchmark.models.grid.bn_relu_conv` links.
+  :func:`benchmark.models.fused.bn_relu_conv` links.
 
 ``embedding_hidden`` counts regular fields (16 in the paper, i.e. 64 channels).
 """
@@ -23,26 +23,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmark.models.grid import (GRID_ENVS, GRID_SIZE, IMAGE_CHANNELS, IMAGE_SIZE, NUM_OBJECTS,
-                                   GridSEN, TransientExpansionMixin, bn_relu_conv,
-                                   check_positive_int, grid_mask_size)
+from benchmark.models.checks import check_positive_int
+from benchmark.models.escnn_layers import EscnnR2Conv as _R2Conv
+from benchmark.models.escnn_layers import enn, gspaces
+from benchmark.models.fused import bn_relu_conv
+from benchmark.models.grid import GridSEN
+from benchmark.models.grid_embeddings import (GRID_ENVS, GRID_SIZE, IMAGE_CHANNELS, IMAGE_SIZE,
+                                              NUM_OBJECTS, grid_mask_size)
 from benchmark.registry import register_method
-from escnn import gspaces  # noqa: E402  (grid already imported escnn with its warning muted)
-from escnn import nn as enn
 
 __all__ = ["SteerableGridEmbedding", "GridFull"]
-
-
-class _R2Conv(TransientExpansionMixin, enn.R2Conv):
-    """escnn R2Conv with a state dict independent of train/eval mode and a private basis.
-
-    ``recompute=True``: escnn otherwise shares cached basis modules between all layers of all
-    models in the process, so ``.double()`` / ``.to(device)`` on one model changes the others.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, recompute=True, **kwargs)
-        self._init_transient()
 
 
 class SteerableGridEmbedding(nn.Module):
@@ -110,12 +100,8 @@ class SteerableGridEmbedding(nn.Module):
 class GridFull(GridSEN):
     """Full: SEN's E and T with a pixel-rotation-equivariant steerable CNN as S."""
 
-    def __init__(self, env: str, *, embedding_hidden: int = 16, encoder_hidden: int = 256,
-                 transition_hidden: int = 256, latent_dim: int = 2,
-                 mask_size: int | None = None, gamma: float = 1.0, sigma: float = 0.5):
-        super().__init__(env, embedding_hidden=embedding_hidden, encoder_hidden=encoder_hidden,
-                         transition_hidden=transition_hidden, latent_dim=latent_dim,
-                         mask_size=mask_size, gamma=gamma, sigma=sigma)
+    def __init__(self, env: str, *, embedding_hidden: int = 16, **hparams: Any):
+        super().__init__(env, embedding_hidden=embedding_hidden, **hparams)
 
     def _build_embedding(self, hidden: int, mask_size: int | None) -> nn.Module:
         return SteerableGridEmbedding(self.env, hidden, self.num_objects, mask_size)

@@ -16,10 +16,9 @@ import torch
 from torch import nn
 
 from benchmark.hparams import widths
-from benchmark.models.reacher import (
-    ACTION_DIM, DILATIONS, OBS_CHANNELS, InnerBatchNormReLU, ReacherSEN, SteerableEncoder,
-    SteerableTransition, dihedral_gspace, enn, gspaces, regular_type, steerable_conv,
-)
+from benchmark.models.escnn_layers import (InnerBatchNormReLU, enn, gspaces, regular_type,
+                                           steerable_conv)
+from benchmark.models.reacher import ACTION_DIM, DILATIONS, OBS_CHANNELS, ReacherSEN
 from benchmark.registry import register_method
 
 
@@ -29,7 +28,7 @@ class SteerableDilatedEmbedding(nn.Module):
     def __init__(self, gspace: gspaces.GSpace2D, in_channels: int = OBS_CHANNELS,
                  hidden: Sequence[int] = (6,) * 6, out_fields: int = 8):
         super().__init__()
-        hidden = widths(hidden, 6, "embed_hidden")
+        hidden = widths(hidden, 6, "embedding_hidden")
         t = [regular_type(gspace, h) for h in hidden]
         self.in_type = enn.FieldType(gspace, in_channels * [gspace.trivial_repr])
         self.out_type = regular_type(gspace, out_fields)
@@ -51,25 +50,22 @@ class ReacherFull(ReacherSEN):
     """Fully D4-equivariant Reacher world model (``S``, ``E`` and ``T`` steerable).
 
     SEN's model (:class:`benchmark.models.reacher.ReacherSEN`) with ``S`` replaced by a
-    steerable CNN. Hyper-parameters: ``embed_hidden`` (6 widths of S, in regular fields),
-    ``embed_fields`` (regular fields of S's output), ``encoder_hidden``, ``latent_fields``,
-    ``transition_hidden`` (as in ``sen``), ``group_order``, ``gamma``, ``sigma``.
+    steerable CNN (built through SEN's constructor, :meth:`ReacherSEN._build_embedding`).
+    Hyper-parameters: ``embedding_hidden`` (6 widths of S, in regular fields),
+    ``embedding_fields`` (regular fields of S's output), ``encoder_hidden``, ``latent_dim``,
+    ``transition_hidden``, ``group_order``, ``gamma``, ``sigma`` (as in ``sen``).
     """
 
-    def __init__(self, env: str = "reacher", *, embed_hidden: Sequence[int] = (6,) * 6,
-                 embed_fields: int = 8, encoder_hidden: Sequence[int] = (181,) * 5,
-                 latent_fields: int = 4, transition_hidden: Sequence[int] = (181, 181),
-                 group_order: int = 4, gamma: float = 1.0, sigma: float = 0.5):
-        super(ReacherSEN, self).__init__(env)  # skip SEN's S: build the steerable one
-        self.gspace = dihedral_gspace(group_order)
-        self.gamma, self.sigma = float(gamma), float(sigma)
-        self.embedding = SteerableDilatedEmbedding(self.gspace, OBS_CHANNELS, embed_hidden,
-                                                   embed_fields)
-        self.embedding_type = self.embedding.out_type
-        self.embedding_repr = "regular"
-        self.encoder = SteerableEncoder(self.embedding_type, encoder_hidden, latent_fields)
-        self.transition_net = SteerableTransition(self.gspace, latent_fields, ACTION_DIM,
-                                                  transition_hidden)
+    def __init__(self, env: str = "reacher", *, embedding_hidden: Sequence[int] = (6,) * 6,
+                 embedding_fields: int = 8, **hparams: Any):
+        super().__init__(env, embedding_hidden=embedding_hidden,
+                         embedding_channels=embedding_fields, embedding_repr="regular", **hparams)
+
+    def _build_embedding(self, hidden: Sequence[int], out: int, repr_name: str,
+                         ) -> tuple[nn.Module, enn.FieldType]:
+        """S: the steerable dilated CNN with ``out`` regular output fields."""
+        embedding = SteerableDilatedEmbedding(self.gspace, OBS_CHANNELS, hidden, out)
+        return embedding, embedding.out_type
 
     def describe(self) -> dict[str, Any]:
         n = self.gspace.fibergroup.rotation_order

@@ -30,8 +30,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmark.hparams import widths
+from benchmark.models.checks import check_obs
 from benchmark.models.teapot import (
-    IMAGE_SIZE, RotationLatentModel, check_obs, exp_so3, gram_schmidt,
+    IMAGE_SIZE, RotationLatentModel, exp_so3, gram_schmidt,
 )
 from benchmark.registry import register_method
 
@@ -136,7 +137,7 @@ class TeapotHVAE(RotationLatentModel):
 
     # --- world model --------------------------------------------------------------------------
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.encoder(check_obs(obs))[0]
+        return self.encoder(check_obs(obs, self.spec))[0]
 
     # --- ELBO ---------------------------------------------------------------------------------
     def sample(self, mu: torch.Tensor, sigma: torch.Tensor,
@@ -161,7 +162,7 @@ class TeapotHVAE(RotationLatentModel):
         """Negative ELBO on the images ``obs`` and ``next_obs``; ``action`` is ignored."""
         if obs.shape != next_obs.shape:
             raise ValueError(f"obs {tuple(obs.shape)} and next_obs {tuple(next_obs.shape)} differ")
-        x = check_obs(torch.cat([obs, next_obs], dim=0))
+        x = check_obs(torch.cat([obs, next_obs], dim=0), self.spec)
         mu, sigma = self.encoder(x)
         v, z = self.sample(mu, sigma, generator)
         recon = self.decoder(z.flatten(0, 1)).view(self.n_samples, *x.shape)

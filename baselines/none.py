@@ -23,10 +23,11 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
+from benchmark.hparams import widths
 from benchmark.models import reacher as _reacher
 from benchmark.models import teapot as _teapot
+from benchmark.models.checks import check_action, check_obs
 from benchmark.registry import WorldModel, register_method
-from benchmark.hparams import widths
 
 
 def plain_encoder(in_channels: int = 8, hidden: Sequence[int] = (512,) * 5,
@@ -60,36 +61,35 @@ def mlp_transition(latent_dim: int, action_dim: int, hidden: Sequence[int]) -> n
 class ReacherNone(WorldModel):
     """Non-equivariant Reacher model: dilated CNN ``S`` + CNN encoder + MLP transition (delta).
 
-    Hyper-parameters: ``embed_hidden``, ``embed_channels``, ``embedding_repr`` (as ``sen``;
+    Hyper-parameters: ``embedding_hidden``, ``embedding_channels``, ``embedding_repr`` (as ``sen``;
     only used to define ``rho_V``), ``encoder_hidden`` (5 channel widths), ``latent_dim``,
     ``transition_hidden`` (2 widths), ``gamma``, ``sigma``.
     """
 
-    def __init__(self, env: str = "reacher", *, embed_hidden: Sequence[int] = (32,) * 6,
-                 embed_channels: int = 8, embedding_repr: str = "regular",
+    def __init__(self, env: str = "reacher", *, embedding_hidden: Sequence[int] = (32,) * 6,
+                 embedding_channels: int = 8, embedding_repr: str = "regular",
                  encoder_hidden: Sequence[int] = (448,) * 5, latent_dim: int = 32,
                  transition_hidden: Sequence[int] = (512, 512),
                  gamma: float = 1.0, sigma: float = 0.5):
-        super().__init__(env)
+        super().__init__(env, gamma=gamma, sigma=sigma)
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be positive, got {latent_dim}")
-        self.gamma, self.sigma = float(gamma), float(sigma)
         gspace = _reacher.dihedral_gspace(4)
-        self.embedding_type = _reacher._embedding_type(gspace, embed_channels, embedding_repr)
+        self.embedding_type = _reacher.embedding_type(gspace, embedding_channels, embedding_repr)
         self.embedding_repr = embedding_repr
-        self.embedding = _reacher.dilated_embedding(_reacher.OBS_CHANNELS, embed_hidden,
-                                                    embed_channels)
-        self.encoder = plain_encoder(embed_channels, encoder_hidden, latent_dim)
+        self.embedding = _reacher.dilated_embedding(_reacher.OBS_CHANNELS, embedding_hidden,
+                                                    embedding_channels)
+        self.encoder = plain_encoder(embedding_channels, encoder_hidden, latent_dim)
         self.transition_net = mlp_transition(latent_dim, _reacher.ACTION_DIM, transition_hidden)
 
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.embedding(_reacher.check_obs(obs))
+        return self.embedding(_reacher.check_reacher_obs(obs, self.spec))
 
     def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
         return self.encoder(v)
 
     def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        action = _reacher.check_action(action, z.shape[0])
+        action = check_action(action, z.shape[0], self.spec.action, "Reacher actions")
         return z + self.transition_net(torch.cat([z, action], dim=1))
 
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor | int) -> torch.Tensor:
@@ -118,19 +118,18 @@ class TeapotNone(WorldModel):
                  fc_hidden: Sequence[int] = (256, 256),
                  transition_hidden: Sequence[int] = (256, 256),
                  gamma: float = 1.0, sigma: float = 0.5):
-        super().__init__(env)
-        self.gamma, self.sigma = float(gamma), float(sigma)
+        super().__init__(env, gamma=gamma, sigma=sigma)
         self.embedding = _teapot.ConvTrunk(9, conv_channels, fc_hidden)
         self.transition_net = mlp_transition(9, 9, transition_hidden)
 
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.embedding(_teapot.check_obs(obs)).view(-1, 3, 3)
+        return self.embedding(check_obs(obs, self.spec)).view(-1, 3, 3)
 
     def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
         return v
 
     def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        action = _teapot.check_rotations(action, z.shape[0])
+        action = check_action(action, z.shape[0], self.spec.action, "Teapot actions")
         delta = self.transition_net(torch.cat([z.flatten(1), action.flatten(1)], dim=1))
         return z + delta.view_as(z)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.tables import METHOD_LABELS, TABLES, Table
+from benchmark.tables import METHOD_LABELS, TABLES, Table, env_table
 from generators.h5format import write_text_atomic
 
 RUN_KEYS = ("env", "method", "seed", "profile", "hardware", "train_split", "parameters",
@@ -112,7 +112,14 @@ def analyse(metrics_dir: str | Path, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for table in TABLES:
+    shown = {(env, split) for table in TABLES for env, split, _ in table.groups}
+    extra = []
+    for (env, split), sub in runs.groupby(["env", "train_split"], sort=True):
+        if (env, split) not in shown:
+            keys = [k for k in sub.columns if k not in RUN_KEYS and k != "file"
+                    and sub[k].notna().any()]
+            extra.append(env_table(env, split, keys))
+    for table in (*TABLES, *extra):
         summary = summarise(runs, table)
         md, csv = out / f"{table.name}.md", out / f"{table.name}.csv"
         write_text_atomic(md, markdown(table, summary))

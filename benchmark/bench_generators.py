@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from generators.generate import episode_seed, generate
-from generators.registry import get_env
+from generators.registry import env_names, get_env
 
-# (actions, options) of each env's file-size runs: 10-step episodes and 1-step files
-SIZE_RUNS = {
-    "shapes": [(None, 10), ("up", 1)],
-    "blocks": [(None, 10), ("up,right,down", 1)],
-    "reacher": [("full", 10), ("limited", 10)],
-    "teapot": [("large", 1), ("small", 1)],
-}
+
+
+def size_runs(env: str) -> list[tuple[str | None, int]]:
+    """(actions, steps) of an env's file-size runs: those of its default splits."""
+    splits = get_env(env).default_splits.values()
+    return sorted({(cfg.get("actions"), min(int(cfg["steps"]), 10)) for cfg in splits},
+                  key=lambda r: (str(r[0]), r[1]))
 TARGET_FPS = {"blocks": 1000, "reacher": 150, "teapot": 500}
 
 
@@ -58,13 +58,14 @@ def main(argv: list[str] | None = None) -> None:
     import torch
     torch.set_num_threads(1)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--envs", default="shapes,blocks,reacher,teapot")
+    parser.add_argument("--envs", default=None, help="comma-separated (default: every "
+                        "registered env)")
     parser.add_argument("--episodes", type=int, default=100, help="episodes per timing")
     args = parser.parse_args(argv)
-    envs = [e for e in args.envs.split(",") if e]
+    envs = [e for e in (args.envs or ",".join(env_names())).split(",") if e]
     print(f"{'env':8s} {'frames/s/core':>14s} {'target':>7s}")
     for env in envs:
-        steps = 10 if env in ("shapes", "blocks", "reacher") else 1
+        steps = max(min(int(c["steps"]), 10) for c in get_env(env).default_splits.values())
         n = args.episodes if env != "reacher" else max(5, args.episodes // 5)
         fps = frames_per_second(env, n, steps)
         target = TARGET_FPS.get(env)
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'env':8s} {'file':18s} {'bytes/transition':>17s} {'float32 layout':>15s} {'ratio':>8s}")
     with tempfile.TemporaryDirectory() as tmp:
         for env in envs:
-            for actions, steps in SIZE_RUNS[env]:
+            for actions, steps in size_runs(env):
                 episodes = 200 if steps > 1 else 2000
                 if env == "reacher":
                     episodes = 20

@@ -19,9 +19,6 @@ import time
 
 import torch
 
-BATCH = {"shapes": 1024, "blocks": 1024, "reacher": 256, "teapot": 1024}
-OBS = {"shapes": (3, 50, 50), "blocks": (3, 50, 50), "reacher": (6, 128, 128),
-       "teapot": (1, 64, 64)}
 # the original code, torch 2.13 CPU, 2 threads, one contrastive step with Adam:
 # (transitions/s, peak RSS GB)
 ORIGINAL = {("blocks", "sen"): (41, 6.2), ("blocks", "none"): (53, 5.4),
@@ -43,16 +40,20 @@ def random_actions(env: str, n: int, gen: torch.Generator) -> torch.Tensor:
 
 def measure(env: str, method: str, steps: int, device: str, batch: int | None) -> dict:
     """One pair in this process: transitions/s and peak memory."""
+    import numpy as np
+
     from benchmark.registry import build_model, count_parameters
+    from generators.registry import get_env
     torch.set_num_threads(2)
     dev = torch.device(device)
     gen = torch.Generator().manual_seed(0)
+    spec = get_env(env)
     model = build_model(method, env).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    n = batch or BATCH[env]
-    obs = torch.randint(0, 256, (n,) + OBS[env], dtype=torch.uint8, generator=gen).to(dev)
-    nxt = torch.randint(0, 256, (n,) + OBS[env], dtype=torch.uint8, generator=gen).to(dev)
-    act = random_actions(env, n, gen).to(dev)
+    n = batch or spec.paper_batch_size
+    obs = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen).to(dev)
+    nxt = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen).to(dev)
+    act = torch.from_numpy(spec.action.sample(np.random.default_rng(0), n)).to(dev)
 
     def step() -> None:
         loss, _ = model.loss(obs.float() / 255, act, nxt.float() / 255, generator=gen)
@@ -81,7 +82,8 @@ def measure(env: str, method: str, steps: int, device: str, batch: int | None) -
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", default=DEFAULT_PAIRS, help="env:method,...")
+    parser.add_argument("--pairs", default=None, help="env:method,... (default: every "
+                        "registered pair)")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch", type=int, default=None, help="override the paper batch")
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"{'env':8s} {'method':7s} {'batch':>5s} {'params':>9s} {'trans/s':>9s} "
           f"{'peak RSS GB':>11s} {'original trans/s, GB':>21s} {'speed-up':>8s} {'memory':>7s}")
-    for pair in args.pairs.split(","):
+    for pair in (args.pairs or default_pairs()).split(","):
         cmd = [sys.executable, "-m", "benchmark.bench_training", "--one", pair,
                "--steps", str(args.steps), "--device", args.device]
         if args.batch:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+
+from benchmark.errors import run_reporting_errors
+from benchmark.plugins import load_module
+from generators.registry import env_names
 
 
 def _cmd_generate(args: argparse.Namespace) -> None:
@@ -50,21 +53,41 @@ def _cmd_analyse(args: argparse.Namespace) -> None:
         print(path)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="senbench", description=__doc__.splitlines()[0])
+def _env_help() -> str:
+    """The registered envs, one phrase each, for ``--env``'s help (from the env registry)."""
+    from generators.registry import get_env
+    parts = []
+    for name in env_names():
+        spec = get_env(name)
+        parts.append(f"{name} ({spec.env_id}, {spec.symmetry.group})")
+    return "; ".join(parts)
+
+
+def _load_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--load", action="append", default=[], metavar="MODULE",
-                        help="import a module (pkg.mod or file.py) that registers extra methods")
+                        help="import a module (pkg.mod or file.py) that registers extra envs, "
+                             "methods or metrics (repeatable)")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; the env names in its help come from the registry (plugins loaded
+    first).  An unknown env is reported by the registry's lookup, in one line."""
+    parser = argparse.ArgumentParser(prog="senbench", description=__doc__.splitlines()[0],
+                                     parents=[_load_parser()])
     sub = parser.add_subparsers(dest="command", required=True)
+    envs = env_names()
 
     g = sub.add_parser("generate", help="generate one dataset split (HDF5)")
-    g.add_argument("--env", required=True, help="shapes, blocks, reacher or teapot")
+    g.add_argument("--env", required=True, metavar="ENV", help=_env_help())
     g.add_argument("--split", required=True, help="name stored in the file (train, eval, ...)")
     g.add_argument("--episodes", type=int, required=True)
     g.add_argument("--steps", type=int, required=True, help="recorded steps per episode")
     g.add_argument("--seed", type=int, required=True, help="root seed of the file")
     g.add_argument("--actions", default=None,
-                   help="action subset: grid 'up,right,down'; reacher 'full'|'limited'; "
-                        "teapot 'large'|'small'")
+                   help="the env's action subset (its make_config says which), e.g. "
+                        "'up,right,down' on the grid worlds")
     g.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="env-specific option (repeatable), e.g. hard_negatives=10")
     g.add_argument("--workers", type=int, default=1)
@@ -78,14 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_cmd_verify)
 
     d = sub.add_parser("describe", help="parameter count and representations of a model")
-    d.add_argument("--env", required=True)
+    d.add_argument("--env", required=True, metavar="ENV", help=f"one of {', '.join(envs)}")
     d.add_argument("--method", required=True)
     d.add_argument("--params", default="params.yaml")
     d.add_argument("--profile", default=None, help="params profile (default: the file's own)")
     d.set_defaults(func=_cmd_describe)
 
     t = sub.add_parser("train", help="train one (env, method, seed)")
-    t.add_argument("--env", required=True)
+    t.add_argument("--env", required=True, metavar="ENV", help=f"one of {', '.join(envs)}")
     t.add_argument("--method", required=True)
     t.add_argument("--data", required=True)
     t.add_argument("--seed", type=int, required=True)
@@ -112,21 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    loads, _ = _load_parser().parse_known_args(argv)
+
+    def load() -> None:   # plugins first, so that their envs are valid choices
+        for module in loads.load:
+            load_module(module)
+    code = run_reporting_errors("senbench", load)
+    if code:
+        return code
     args = build_parser().parse_args(argv)
-    try:
-        if args.load:
-            from benchmark.registry import load_module
-            for module in args.load:
-                load_module(module)
-        args.func(args)
-    except KeyboardInterrupt:
-        print("senbench: interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, KeyError, OSError, TypeError, RuntimeError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"senbench: error: {message}", file=sys.stderr)
-        return 2
-    return 0
+    return run_reporting_errors("senbench", lambda: args.func(args))
 
 
 if __name__ == "__main__":

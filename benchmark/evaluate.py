@@ -1,4 +1,4 @@
-"""Evaluation of a trained run on an eval file: every metric of SPEC section 5.
+"""Evaluation of a trained run on an eval file: every registered metric that applies.
 
     senbench evaluate --run runs/blocks-limited-sen/seed0 --data data/blocks/eval.h5 \\
         --out metrics/blocks-limited-sen/seed0.json
@@ -18,12 +18,13 @@ import numpy as np
 import torch
 
 from benchmark import metrics as M
-from benchmark.registry import WorldModel, build_model, load_module
+from benchmark.plugins import load_module
+from benchmark.registry import WorldModel, build_model
 from benchmark.train import resolve_device
 from generators.h5format import write_text_atomic
+from generators.registry import get_env
 from generators.reader import EpisodeFile, stack_frames, to_float
 
-HORIZONS = (1, 10)
 EVAL_BATCH = 256
 DIE_SEED = 0  # the random pairing of DIE is fixed, so every method sees the same pairs
 
@@ -113,80 +114,107 @@ def _rollout(model: WorldModel, z: torch.Tensor, actions: torch.Tensor) -> torch
     return z
 
 
-def _undefined_if_collapsed(metric, *args) -> float | None:
-    """A normalised error of a collapsed embedding (all norms zero) is undefined: None."""
-    try:
-        return metric(*args)
-    except ValueError as exc:
-        if "collapsed" in str(exc):
-            return None
-        raise
+#: where each eval extra lives in an eval file (generators/FORMAT.md)
+HARD_NEGATIVES_KEY = "extras/hardneg/obs"
+TRAVERSAL_KEY = "extras/traversal/{axis}"
 
 
-@torch.no_grad()
-def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[str, float]:
-    """All metrics of ``model`` on the eval file ``ds``."""
-    out: dict[str, float] = {}
-    enc = Encoder(model, ds, device)
-    actions = ds.tensor("action").to(device)
-    twin_actions = ds.tensor("twin/action").to(device)
-    g = ds.tensor("twin/g").to(device)
-    perm = die_partners(g)
+class EvalContext:
+    """What the registered metrics read: latents of one model on one eval file, each computed
+    once, on first use, and cached (several metrics share rankings, rollouts and twins)."""
 
-    # embeddings of the first observations and of their rotated twins: EE(S), DIE(S)
-    def embed_pair(sl, obs, twin_obs):
-        v, tv = model.embed(obs), model.embed(twin_obs)
-        return v, tv, model.act_on_embedding(v, g[sl])
-    v, tv, rho_v = enc.run(embed_pair, ("obs", 0), ("twin/obs", 0))
-    out["ee_s"] = _undefined_if_collapsed(M.equivariance_error, rho_v, tv, v)
-    if perm is not None:
-        die_s = (v, v[perm], tv, tv[perm])
-    else:  # one g per episode: pair each first observation with its episode's last one
+    def __init__(self, model: WorldModel, ds: EpisodeFile, device: torch.device):
+        self.model, self.ds, self.device = model, ds, device
+        self.enc = Encoder(model, ds, device)
+        self.actions = ds.tensor("action").to(device)
+        self.twin_actions = ds.tensor("twin/action").to(device)
+        self.g = ds.tensor("twin/g").to(device)
+        self.perm = die_partners(self.g)
+        self._cache: dict = {}
+
+    def has(self, extra: str) -> bool:
+        """Whether the file carries an eval extra (``hard_negatives``, ``traversals`` or
+        ``traversals/<axis>``)."""
+        if extra == "hard_negatives":
+            return HARD_NEGATIVES_KEY in self.ds
+        if extra.startswith("traversals/"):
+            return TRAVERSAL_KEY.format(axis=extra.split("/", 1)[1]) + "/obs" in self.ds
+        if extra == "traversals":
+            return "extras/traversal" in self.ds
+        raise ValueError(f"unknown eval extra {extra!r}")
+
+    def _cached(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def twin_embeddings(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``S(s_0)``, ``S(g s_0)`` and ``rho_V(g) S(s_0)`` of every episode."""
+        model, g = self.model, self.g
+
+        def embed_pair(sl, obs, twin_obs):
+            v, tv = model.embed(obs), model.embed(twin_obs)
+            return v, tv, model.act_on_embedding(v, g[sl])
+        return self._cached("twin", lambda: tuple(
+            self.enc.run(embed_pair, ("obs", 0), ("twin/obs", 0))))
+
+    def die_s_pairs(self) -> tuple[torch.Tensor, ...]:
+        """``(f1, f2, g f1, g f2)`` of DIE for ``f = S``."""
+        v, tv, _ = self.twin_embeddings()
+        if self.perm is not None:
+            return (v, v[self.perm], tv, tv[self.perm])
+        model = self.model  # one g per episode: each first observation with its last one
+
         def embed_last(sl, obs, twin_obs):
             return model.embed(obs), model.embed(twin_obs)
-        v_last, tv_last = enc.run(embed_last, ("obs", ds.steps), ("twin/obs", ds.steps))
-        die_s = (v, v_last, tv, tv_last)
-    out["die_s"] = _undefined_if_collapsed(M.distance_invariance_error, *die_s)
+        v_last, tv_last = self.enc.run(embed_last, ("obs", self.ds.steps),
+                                       ("twin/obs", self.ds.steps))
+        return (v, v_last, tv, tv_last)
 
-    for h in HORIZONS:
-        if h > ds.steps:
-            continue
+    def rollout(self, h: int) -> tuple[torch.Tensor, ...]:
+        """h-step predictions and encoded true latents, of the file and of its twin."""
+        model, actions, twin_actions = self.model, self.actions, self.twin_actions
 
         def predict(sl, obs, nxt, twin_obs, twin_nxt):
             z_pred = _rollout(model, model.encode(obs), actions[sl, :h])
             tz_pred = _rollout(model, model.encode(twin_obs), twin_actions[sl, :h])
             return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt)
-        z_pred, z_next, tz_pred, tz_next = enc.run(
-            predict, ("obs", 0), ("obs", h), ("twin/obs", 0), ("twin/obs", h))
-        r = M.ranks(z_pred, z_next)
-        out[f"hits@1_{h}step"] = M.hits_at_k(r, 1)
-        out[f"hits@10_{h}step"] = M.hits_at_k(r, 10)
-        out[f"mrr_{h}step"] = M.mrr(r)
-        if perm is not None:
-            die_model = (z_pred, z_next[perm], tz_pred, tz_next[perm])
-        else:  # one g per episode: the prediction against its episode's own true latent
-            die_model = (z_pred, z_next, tz_pred, tz_next)
-        out[f"die_model_{h}step"] = _undefined_if_collapsed(
-            M.distance_invariance_error, *die_model)
-        if h == 1 and "extras/hardneg/obs" in ds:
-            out["hh@1_1step"] = M.hard_hits_at_1(z_pred, z_next, enc.images("extras/hardneg/obs"))
+        return self._cached(("rollout", h), lambda: tuple(self.enc.run(
+            predict, ("obs", 0), ("obs", h), ("twin/obs", 0), ("twin/obs", h))))
 
-    for axis in ("yaw", "pitch", "roll"):
-        key = f"extras/traversal/{axis}"
-        if f"{key}/obs" not in ds:
-            continue
-        frames = enc.images(f"{key}/obs")                       # [M, S+1, *Z]
-        step = torch.from_numpy(ds.array(f"{key}/action")).to(device)  # [S, ...]
+    def ranks(self, h: int) -> torch.Tensor:
+        z_pred, z_next, _, _ = self.rollout(h)
+        return self._cached(("ranks", h), lambda: M.ranks(z_pred, z_next))
+
+    def die_model_pairs(self, h: int) -> tuple[torch.Tensor, ...]:
+        z_pred, z_next, tz_pred, tz_next = self.rollout(h)
+        if self.perm is not None:
+            return (z_pred, z_next[self.perm], tz_pred, tz_next[self.perm])
+        return (z_pred, z_next, tz_pred, tz_next)  # the episode's own true latent
+
+    def hard_negatives(self) -> torch.Tensor:
+        return self._cached("hardneg", lambda: self.enc.images(HARD_NEGATIVES_KEY))
+
+    def traversal(self, axis: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rolled-forward latents ``[M, S+1, *Z]`` and the encoded frames of a traversal."""
+        key = TRAVERSAL_KEY.format(axis=axis)
+        frames = self.enc.images(f"{key}/obs")                             # [M, S+1, *Z]
+        step = torch.from_numpy(self.ds.array(f"{key}/action")).to(self.device)  # [S, ...]
         z = frames[:, 0]
         rollout = [z]
         for s in range(step.shape[0]):
             a = step[s].unsqueeze(0).expand((z.shape[0],) + tuple(step.shape[1:]))
-            z = model.transition(z, a)
+            z = self.model.transition(z, a)
             rollout.append(z)
-        rollout_t = torch.stack(rollout, dim=1)
-        out[f"th@1_{axis}"] = M.traversal_hits_at_1(
-            rollout_t.flatten(2), frames.flatten(2))
-    return out
+        return torch.stack(rollout, dim=1), frames
+
+
+@torch.no_grad()
+def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[str, float]:
+    """Every registered metric that applies to ``model``'s env and the eval file ``ds``."""
+    ctx = EvalContext(model, ds, device)
+    return {key: metric.fn(ctx, **kwargs)
+            for metric, key, kwargs in M.applicable(get_env(ds.env), ds.steps, ctx.has)}
 
 
 def hardware(device: torch.device) -> str:

@@ -65,6 +65,11 @@ def load_params(path: str | Path = "params.yaml", profile: str | None = None) ->
     if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
         raise ParamsError(f"{path}: plugins must be a list of module names or .py paths")
     resolved["plugins"] = plugins
+    envs = raw.get("envs")
+    if envs is not None and (not isinstance(envs, list)
+                             or not all(isinstance(e, str) for e in envs)):
+        raise ParamsError(f"{path}: envs must be a list of env names")
+    resolved["envs"] = envs
     return resolved
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import matplotlib
 
@@ -26,10 +28,37 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from benchmark.errors import run_reporting_errors  # noqa: E402
 from benchmark.evaluate import load_run  # noqa: E402
 from generators.reader import EpisodeFile, to_float  # noqa: E402
 
 DEVICE = torch.device("cpu")
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """A figure of one env's trained runs: ``fn(runs, data, out) -> Path | None`` gets
+    ``runs`` (label -> run directory of ``<env>-<split>-<method>/seed<seed>``), the env's
+    eval file and the output folder."""
+
+    name: str
+    env: str
+    split: str
+    methods: dict[str, str]   # label -> method
+    fn: Callable[[dict[str, Path], Path, Path], "Path | None"]
+
+
+_PLOTS: dict[str, PlotSpec] = {}
+
+
+def register_plot(name: str, env: str, split: str, methods: dict[str, str]) -> Callable:
+    """Decorator: register a figure drawn by ``make_plots`` (the ``plots`` stage)."""
+    def deco(fn: Callable) -> Callable:
+        if name in _PLOTS:
+            raise ValueError(f"plot {name!r} is already registered")
+        _PLOTS[name] = PlotSpec(name, env, split, dict(methods), fn)
+        return fn
+    return deco
 
 
 def _pca2(x: np.ndarray) -> np.ndarray:
@@ -47,8 +76,10 @@ def _encode(model, images: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+@register_plot("shapes_latent_grid", env="shapes", split="limited",
+               methods={"SEN": "sen", "CNN": "cnn"})
 @torch.no_grad()
-def shapes_latent_grid(runs: dict[str, Path], out: Path) -> Path | None:
+def shapes_latent_grid(runs: dict[str, Path], data: Path, out: Path) -> Path | None:
     """Latent of object 0 on every grid cell (others in a fixed corner layout)."""
     from generators.gridworld import GridWorldEnv
     runs = {k: v for k, v in runs.items() if (v / "model.pt").is_file()}
@@ -91,6 +122,8 @@ def config_objects(z: torch.Tensor) -> int:
     return z.shape[1] if z.dim() >= 3 else 1
 
 
+@register_plot("reacher_latent", env="reacher", split="train",
+               methods={"sen": "sen", "none": "none"})
 def reacher_latent(runs: dict[str, Path], data: Path, out: Path) -> Path | None:
     runs = {k: v for k, v in runs.items() if (v / "model.pt").is_file()}
     if not runs or not data.is_file():
@@ -117,6 +150,8 @@ def reacher_latent(runs: dict[str, Path], data: Path, out: Path) -> Path | None:
     return path
 
 
+@register_plot("teapot_traversal", env="teapot", split="train",
+               methods={"sen": "sen", "none": "none", "hvae": "hvae"})
 @torch.no_grad()
 def teapot_traversal(runs: dict[str, Path], data: Path, out: Path) -> Path | None:
     runs = {k: v for k, v in runs.items() if (v / "model.pt").is_file()}
@@ -157,16 +192,14 @@ def teapot_traversal(runs: dict[str, Path], data: Path, out: Path) -> Path | Non
 
 def make_plots(runs_dir: str | Path, data_dir: str | Path, out_dir: str | Path,
                seed: int = 0) -> list[Path]:
+    """Every registered figure whose runs exist, for the runs of ``seed``."""
     runs_dir, data_dir, out = Path(runs_dir), Path(data_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [
-        shapes_latent_grid({m.upper() if m != "sen" else "SEN": runs_dir / f"shapes-limited-{m}"
-                            / f"seed{seed}" for m in ("sen", "cnn")}, out),
-        reacher_latent({m: runs_dir / f"reacher-train-{m}" / f"seed{seed}"
-                        for m in ("sen", "none")}, data_dir / "reacher" / "eval.h5", out),
-        teapot_traversal({m: runs_dir / f"teapot-train-{m}" / f"seed{seed}"
-                          for m in ("sen", "none", "hvae")}, data_dir / "teapot" / "eval.h5", out),
-    ]
+    paths = []
+    for plot in _PLOTS.values():
+        runs = {label: runs_dir / f"{plot.env}-{plot.split}-{method}" / f"seed{seed}"
+                for label, method in plot.methods.items()}
+        paths.append(plot.fn(runs, data_dir / plot.env / "eval.h5", out))
     return [p for p in paths if p is not None]
 
 
@@ -176,13 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default="data")
     parser.add_argument("--out", default="results/plots")
     args = parser.parse_args(argv)
-    try:
+
+    def run() -> None:
         for path in make_plots(args.runs, args.data, args.out):
             print(path)
-    except (ValueError, OSError) as exc:
-        print(f"plots: error: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
-    return 0
+    return run_reporting_errors("plots", run)
 
 
 if __name__ == "__main__":

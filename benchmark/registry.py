@@ -35,9 +35,7 @@ import torch
 from torch import nn
 
 from benchmark.losses import world_model_loss
-
-# env names the project knows (kept here so the registry does not import generators)
-ENV_NAMES = ("shapes", "blocks", "reacher", "teapot")
+from generators.registry import EnvSpec, env_names, get_env
 
 
 class UnknownMethodError(KeyError):
@@ -57,9 +55,17 @@ class WorldModel(nn.Module):
     #: latents [B, K, ...] are K objects (energy = mean over objects), else flattened
     per_object_latents: bool = False
 
-    def __init__(self, env: str):
+    def __init__(self, env: str, *, gamma: float = 1.0, sigma: float = 0.5):
         super().__init__()
         self.env = env
+        if not gamma > 0 or not sigma > 0:
+            raise ValueError(f"gamma and sigma must be positive, got gamma={gamma}, sigma={sigma}")
+        self.gamma, self.sigma = float(gamma), float(sigma)
+
+    @property
+    def spec(self) -> EnvSpec:
+        """The registry's spec of this model's env (observation shape, actions, symmetry)."""
+        return get_env(self.env)
 
     # --- the world model ------------------------------------------------------------
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
@@ -113,8 +119,9 @@ def register_method(name: str, envs: tuple[str, ...] | list[str]) -> Callable[[t
         if not (isinstance(cls, type) and issubclass(cls, WorldModel)):
             raise TypeError(f"{cls!r} must subclass benchmark.registry.WorldModel")
         for env in envs:
-            if env not in ENV_NAMES:
-                raise ValueError(f"unknown env {env!r} for method {name!r}")
+            if env not in env_names():
+                raise ValueError(f"unknown env {env!r} for method {name!r}; "
+                                 f"known: {', '.join(env_names())}")
             table = _METHODS.setdefault(name, {})
             if env in table and table[env] is not cls:
                 raise ValueError(f"method {name!r} is already registered for env {env!r}")
@@ -138,36 +145,6 @@ def _load_builtins() -> None:
         ep.load()
 
 
-_loaded_plugins: set[str] = set()
-
-
-def load_module(spec: str) -> None:
-    """Import a user module (``pkg.mod`` or ``path/to/file.py``) that registers methods.
-
-    Loading the same module twice is a no-op, so runs and evaluations may both ask for it.
-    """
-    if spec in _loaded_plugins:
-        return
-    _loaded_plugins.add(spec)
-    if spec.endswith(".py"):
-        import importlib.util
-        import pathlib
-        path = pathlib.Path(spec)
-        if not path.is_file():
-            raise FileNotFoundError(f"method module {spec} does not exist")
-        mod_spec = importlib.util.spec_from_file_location(f"senbench_plugin_{path.stem}", path)
-        module = importlib.util.module_from_spec(mod_spec)
-        assert mod_spec.loader is not None
-        mod_spec.loader.exec_module(module)
-    else:
-        importlib.import_module(spec)
-
-
-def method_names() -> list[str]:
-    _load_builtins()
-    return sorted(_METHODS)
-
-
 def methods_for_env(env: str) -> list[str]:
     _load_builtins()
     return sorted(m for m, table in _METHODS.items() if env in table)
@@ -175,8 +152,8 @@ def methods_for_env(env: str) -> list[str]:
 
 def get_method(name: str, env: str) -> type[WorldModel]:
     _load_builtins()
-    if env not in ENV_NAMES:
-        raise UnknownMethodError(f"unknown env {env!r}; choose one of {', '.join(ENV_NAMES)}")
+    if env not in env_names():
+        raise UnknownMethodError(f"unknown env {env!r}; choose one of {', '.join(env_names())}")
     if name not in _METHODS:
         raise UnknownMethodError(
             f"unknown method {name!r}; choose one of {', '.join(sorted(_METHODS))}")

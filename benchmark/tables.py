@@ -1,6 +1,10 @@
 """The result tables: which runs feed them, which metrics they show, the paper's numbers.
 
 A table collects every metrics JSON whose ``(env, train split)`` matches its ``group``;
+every column and reference key is checked against the metric registry when this module is
+imported (a mistyped key fails here, not as "-" in a table).  Runs of an (env, split) that
+no paper table shows get a table of their own (:func:`env_table`), so a new environment
+gets rows without touching this file.
 rows are methods (the paper's first, in the paper's order, then any other registered
 method found, alphabetically), so a new method gets rows without touching this file.
 Reference numbers are those of SPEC section 6 (ICML 2022 tables; the earlier draft's
@@ -9,6 +13,8 @@ numbers where the ICML version has none, marked as such in the table's note).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from benchmark.metrics import check_metric_key, metrics
 
 
 @dataclass(frozen=True)
@@ -109,3 +115,37 @@ TABLES = (
         note="Reference: the paper's earlier draft (secondary).",
     ),
 )
+
+
+def check_tables(tables: tuple[Table, ...]) -> None:
+    """Every column and reference key of ``tables`` is a registered metric key."""
+    for table in tables:
+        for col in table.columns:
+            check_metric_key(col.metric)
+        for ref in table.paper.values():
+            for key in ref:
+                check_metric_key(key)
+
+
+def env_table(env: str, split: str, keys: list[str]) -> Table:
+    """The table of an (env, train split) that no paper table shows: one column per
+    registered metric key found in its runs, in registry order (``keys``: the keys present)."""
+    order = {m.name: i for i, m in enumerate(metrics())}
+    from benchmark.metrics import metric_for_key
+    known = sorted((k for k in keys if _known(k)), key=lambda k: (order[metric_for_key(k).name], k))
+    return Table(name=f"env_{env}_{split}", title=f"{env}, trained on the {split} split",
+                 groups=((env, split, f"{env} ({split})"),),
+                 columns=tuple(Column(k, k, digits=2 if k.startswith(("ee", "die")) else 1)
+                               for k in known),
+                 method_order=(), note="No paper reference for this environment.")
+
+
+def _known(key: str) -> bool:
+    try:
+        check_metric_key(key)
+    except KeyError:
+        return False
+    return True
+
+
+check_tables(TABLES)

@@ -30,8 +30,8 @@ import torch
 from tqdm import tqdm
 
 from benchmark.params import ParamsError, load_params
-from benchmark.registry import (WorldModel, build_model, count_parameters, get_method,
-                                load_module)
+from benchmark.plugins import load_module
+from benchmark.registry import WorldModel, build_model, count_parameters, get_method
 from generators.h5format import package_versions
 from generators.reader import EpisodeFile, TransitionBatches
 
@@ -39,6 +39,9 @@ TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "verify_data",
 DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "lr_schedule": "constant",
             "amp": True, "verify_data": True}
 LR_SCHEDULES = ("constant", "cosine")
+#: hyper-parameters renamed so that every env uses one name; an old name is an error
+RENAMED_HPARAMS = {"embed_hidden": "embedding_hidden", "embed_channels": "embedding_channels",
+                   "embed_fields": "embedding_fields", "latent_fields": "latent_dim"}
 
 
 def learning_rate(settings: dict, step: int, total_steps: int) -> float:
@@ -78,6 +81,9 @@ def train_settings(params: dict, env: str, method: str) -> tuple[dict, dict]:
         raise ParamsError(f"params: train.{env}: unknown key(s) {', '.join(sorted(unknown))}")
     settings = {**DEFAULTS, **{k: v for k, v in section.items() if k != "models"}}
     hparams = dict((section.get("models") or {}).get(method) or {})
+    for old in sorted(set(hparams) & set(RENAMED_HPARAMS)):
+        raise ParamsError(f"params: train.{env}.models.{method}: {old!r} was renamed "
+                          f"{RENAMED_HPARAMS[old]!r}")
     return settings, hparams
 
 
@@ -197,7 +203,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
         with _interrupt_guard():
             for epoch in range(start_epoch, settings["epochs"]):
                 gen = epoch_generator(seed, epoch)
-                order = torch.randperm(batches.n, generator=gen)
+                order = batches.shuffled_order(gen)
                 if gen_state is not None:
                     gen.set_state(gen_state)
                     gen_state = None
@@ -208,13 +214,12 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                 bar = tqdm(range(start_batch, n_batches), desc=f"{env}/{method} epoch {epoch + 1}"
                            f"/{settings['epochs']}", disable=not progress, leave=False,
                            file=sys.stderr, mininterval=1.0)
-                for b in bar:
+                for b, batch in zip(bar, batches.from_order(order, start_batch)):
                     if stop_after_batches is not None and steps_done >= stop_after_batches:
                         raise KeyboardInterrupt
                     for group in optimiser.param_groups:
                         group["lr"] = learning_rate(settings, epoch * n_batches + b,
                                                     settings["epochs"] * n_batches)
-                    batch = batches.batch(order[b * batches.batch_size:(b + 1) * batches.batch_size])
                     amp = torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else nullcontext()
                     with amp:
                         loss, logs = model.loss(batch["obs"], batch["action"], batch["next_obs"],
@@ -290,12 +295,3 @@ def train_from_params(env: str, method: str, data: str | Path, seed: int, out: s
     settings, hparams = train_settings(params, env, method)
     return train(env, method, data, seed, out, settings, hparams, device=device,
                  progress=progress, profile=params["profile"], plugins=params["plugins"])
-
-
-def main(argv: list[str] | None = None) -> int:
-    from benchmark.cli import main as cli_main
-    return cli_main(["train", *(argv if argv is not None else sys.argv[1:])])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 from tqdm import tqdm
 
+from benchmark.plugins import load_modules, loaded_plugins
 from generators import h5format
 from generators.registry import get_env
 
@@ -37,8 +38,10 @@ def _episodes(env: str, root_seed: int, n: int, steps: int, config: dict,
     if workers == 1:
         yield from map(_episode_task, tasks)
         return
-    # spawn, not fork: renderers (pybullet clients, EGL contexts) are never shared
-    with mp.get_context("spawn").Pool(workers) as pool:
+    # spawn, not fork: renderers (pybullet clients, EGL contexts) are never shared; each
+    # worker loads the plugin modules of this process, so plugin envs are registered there
+    with mp.get_context("spawn").Pool(workers, initializer=load_modules,
+                                      initargs=(loaded_plugins(),)) as pool:
         yield from pool.imap(_episode_task, tasks, chunksize=max(1, min(16, n // (8 * workers))))
 
 

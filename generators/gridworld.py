@@ -17,7 +17,7 @@ import numpy as np
 import gymnasium
 from gymnasium import spaces
 
-from generators.registry import EnvSpec, check_option_keys, register_env
+from generators.registry import ActionSpace, EnvSpec, Symmetry, check_option_keys, register_env
 
 DIRECTIONS = ("up", "left", "down", "right")
 MOVES = np.array([[-1, 0], [0, -1], [1, 0], [0, 1]], dtype=np.int64)
@@ -129,17 +129,19 @@ def _env(config: dict) -> GridWorldEnv:
     return _ENVS[key]
 
 
-GRID_OPTION_KEYS = ("grid_size", "n_objects", "image_size")
+GRID_SIZE, N_OBJECTS, IMAGE_SIZE = 5, 5, 50  # every model of the suite assumes these
+TWIN_G = 1  # the twin of every grid-world file: one quarter turn CCW
 
 
 def _make_config(renderer: str):
     def make_config(actions: str | None, options: dict) -> dict:
-        config = {"renderer": renderer, "grid_size": 5, "n_objects": 5, "image_size": 50}
-        options = check_option_keys("the grid world", options, GRID_OPTION_KEYS)
-        for key, value in options.items():
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"option {key} must be a positive integer, got {value!r}")
-            config[key] = value
+        """The grid world's config: the renderer, the fixed geometry, the directions allowed.
+
+        The grid worlds take no options (``options`` must be empty).
+        """
+        config = {"renderer": renderer, "grid_size": GRID_SIZE, "n_objects": N_OBJECTS,
+                  "image_size": IMAGE_SIZE}
+        check_option_keys("the grid world", options, ())
         dirs = parse_directions(actions)
         config["directions"] = [DIRECTIONS[d] for d in dirs]
         return config
@@ -162,19 +164,39 @@ def episode(seed: np.random.SeedSequence, steps: int, config: dict) -> dict[str,
         actions.append(action)
     states_arr = np.stack(states)
     actions_arr = np.asarray(actions, dtype=np.int64)
-    twin_states = rotate_state(states_arr, env.grid_size)
+    twin_states = twin_state(states_arr, TWIN_G)
     return {
         "obs": np.stack(frames),
         "action": actions_arr,
         "state/grid": states_arr,
         "twin/obs": np.stack([env.render_state(s) for s in twin_states]),
-        "twin/action": rotate_action(actions_arr),
+        "twin/action": rotate_action(actions_arr, TWIN_G),
         "twin/state/grid": twin_states,
-        "twin/g": np.int64(1),
+        "twin/g": np.int64(TWIN_G),
     }
 
 
-register_env(EnvSpec(name="shapes", env_id="senbench/Shapes-v1", version=VERSION, frame_stack=1,
-                     make_config=_make_config("shapes"), episode=episode))
-register_env(EnvSpec(name="blocks", env_id="senbench/Blocks-v1", version=VERSION, frame_stack=1,
-                     make_config=_make_config("cubes"), episode=episode))
+def twin_state(state: np.ndarray, g: int) -> np.ndarray:
+    """The rotated twin's grid state: ``g`` quarter turns CCW of the 5x5 grid."""
+    return rotate_state(state, GRID_SIZE, int(g))
+
+
+def _grid_splits(seed: int, limited: str) -> dict:
+    """The paper's dataset sizes (SPEC section 2); ``seed`` is the first of three."""
+    return {"train": {"episodes": 1000, "steps": 100, "seed": seed},
+            "eval": {"episodes": 10000, "steps": 10, "seed": seed + 1},
+            "limited": {"episodes": 100000, "steps": 1, "seed": seed + 2, "actions": limited}}
+
+
+_GRID_COMMON = dict(
+    version=VERSION, frame_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), frame_stack=1,
+    action=ActionSpace("discrete", n=4 * N_OBJECTS),
+    symmetry=Symmetry(group="C4 x S5", element="int64 power of the 90-degree CCW rotation",
+                      act_on_state=twin_state, act_on_action=rotate_action),
+    episode=episode)
+register_env(EnvSpec(name="shapes", env_id="senbench/Shapes-v1",
+                     make_config=_make_config("shapes"), default_splits=_grid_splits(1, "up"),
+                     **_GRID_COMMON))
+register_env(EnvSpec(name="blocks", env_id="senbench/Blocks-v1",
+                     make_config=_make_config("cubes"),
+                     default_splits=_grid_splits(11, "up,right,down"), **_GRID_COMMON))

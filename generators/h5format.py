@@ -119,9 +119,6 @@ class EpisodeWriter:
                                   chunks=_chunks(shape, arr.dtype.itemsize),
                                   track_times=False, **COMPRESSION)
 
-    def write(self, episode: dict[str, np.ndarray]) -> None:
-        self.write_many([episode])
-
     def write_many(self, episodes: list[dict[str, np.ndarray]]) -> None:
         if not episodes:
             return

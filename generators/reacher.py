@@ -79,7 +79,7 @@ os.environ.setdefault("LP_NUM_THREADS", "0")
 import mujoco  # noqa: E402  (must follow the MUJOCO_GL default)
 import numpy as np  # noqa: E402
 
-from generators.registry import EnvSpec, check_option_keys, register_env  # noqa: E402
+from generators.registry import ActionSpace, EnvSpec, Symmetry, check_option_keys, register_env  # noqa: E402
 
 __all__ = [
     "GOAL",
@@ -319,7 +319,7 @@ def episode(seed: np.random.SeedSequence, steps: int, config: dict) -> dict[str,
             mujoco.mj_forward(model, data)  # kinematics of the new state; dynamics unchanged
             record(k)
 
-    twin_qpos, twin_qvel = rotate_state(qpos, qvel, int(config["twin_rotation"]))
+    twin_qpos, twin_qvel = twin_state((qpos, qvel), config["twin_rotation"])
     twin_obs = np.empty_like(obs)
     twin_vec = np.empty_like(obs_vec)
     for k in range(steps + 2):
@@ -336,19 +336,37 @@ def episode(seed: np.random.SeedSequence, steps: int, config: dict) -> dict[str,
         "state/obs_vector": obs_vec,
         "twin/g": np.asarray(int(config["twin_rotation"]), dtype=np.int64),
         "twin/obs": twin_obs,
-        "twin/action": actions[warmup:].copy(),
+        "twin/action": twin_action(actions[warmup:], config["twin_rotation"]),
         "twin/state/qpos": twin_qpos[1:],
         "twin/state/qvel": twin_qvel[1:],
         "twin/state/obs_vector": twin_vec,
     }
 
 
+def twin_state(state: tuple[np.ndarray, np.ndarray], g: int) -> tuple[np.ndarray, np.ndarray]:
+    """The twin of a state ``(qpos, qvel)``: :func:`rotate_state` by ``g`` quarter turns."""
+    qpos, qvel = state
+    return rotate_state(qpos, qvel, int(g))
+
+
+def twin_action(action: np.ndarray, g: int) -> np.ndarray:
+    """Torques are unchanged by a rotation about the base (the twin keeps the action)."""
+    return np.asarray(action).copy()
+
+
 SPEC = register_env(EnvSpec(
     name="reacher",
     env_id="senbench/Reacher-v1",
     version="1",
+    frame_shape=(DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, 3),
     frame_stack=2,
+    action=ActionSpace("box", shape=(2,), low=-1.0, high=1.0),
+    symmetry=Symmetry(group="D4 x (R^2, +)", element="int64 power of the 90-degree CCW rotation",
+                      act_on_state=twin_state, act_on_action=twin_action),
     make_config=make_config,
     episode=episode,
-    extras=None,
+    default_splits={"train": {"episodes": 2000, "steps": 10, "seed": 21},
+                    "eval": {"episodes": 1000, "steps": 10, "seed": 22},
+                    "limited": {"episodes": 2000, "steps": 10, "seed": 23, "actions": "limited"}},
+    paper_batch_size=256,
 ))

@@ -237,8 +237,16 @@ class TransitionBatches:
         nxt = stack_frames(self.frames, ep, t + 1, self.k)
         return {"obs": to_float(obs), "action": self.actions[ep, t], "next_obs": to_float(nxt)}
 
-    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
-        order = (torch.randperm(self.n, generator=self.generator) if self.shuffle
-                 else torch.arange(self.n))
-        for b in range(len(self)):
+    def shuffled_order(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A random permutation of the flat transition indices, drawn from ``generator``."""
+        return torch.randperm(self.n, generator=generator)
+
+    def from_order(self, order: torch.Tensor, start: int = 0) -> Iterator[dict[str, torch.Tensor]]:
+        """The batches of ``order`` (flat indices), from batch number ``start`` on: how
+        training resumes an epoch mid-way with the epoch's own order."""
+        for b in range(start, len(self)):
             yield self.batch(order[b * self.batch_size:(b + 1) * self.batch_size])
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        order = self.shuffled_order(self.generator) if self.shuffle else torch.arange(self.n)
+        yield from self.from_order(order)

@@ -14,7 +14,9 @@ import os
 import sys
 from pathlib import Path
 
+from benchmark.errors import run_reporting_errors
 from benchmark.params import ParamsError, load_params, section
+from benchmark.plugins import load_module
 from generators.generate import generate
 from generators.h5format import write_text_atomic
 from generators.registry import get_env
@@ -26,8 +28,10 @@ def generate_env(env: str, params: dict, out_dir: str | Path, workers: int = 1,
                  progress: bool = True, digests_file: str | Path | None = None,
                  ) -> dict[str, str]:
     """Generate all splits of ``env`` into ``out_dir``; returns split -> digest."""
-    get_env(env)  # unknown env -> one-line error before anything is written
-    splits = section(params, "generate", env)
+    spec = get_env(env)  # unknown env -> one-line error before anything is written
+    splits = (params.get("generate") or {}).get(env)
+    if splits is None:  # no section in params.yaml: the env's own default splits
+        splits = {name: dict(cfg) for name, cfg in spec.default_splits.items()}
     if not isinstance(splits, dict) or not splits:
         raise ParamsError(f"params: generate.{env} must map split names to settings")
     out_dir = Path(out_dir)
@@ -55,15 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--digests", default=None, help="write split -> SHA-256 JSON here")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    try:
+
+    def run() -> None:
         params = load_params(args.params)
+        for module in params["plugins"]:   # envs registered outside the package
+            load_module(module)
         for split, digest in generate_env(args.env, params, args.out, args.workers,
-                                                digests_file=args.digests).items():
+                                          digests_file=args.digests).items():
             print(f"{digest}  {args.out}/{split}.h5")
-    except (ValueError, OSError, KeyError) as exc:
-        print(f"generate: error: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
-    return 0
+    return run_reporting_errors("generate", run)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from generators import so3
-from generators.registry import EnvSpec, check_option_keys, register_env
+from generators.registry import ActionSpace, EnvSpec, Symmetry, check_option_keys, register_env
 
 VERSION = "1"
 DATA_FILE = Path(__file__).resolve().parent / "data" / "utah_teapot_bezier.json"
@@ -429,8 +429,8 @@ def episode(seed: np.random.SeedSequence, steps: int, config: dict) -> dict[str,
     for t in range(steps):
         states[t + 1] = actions[t] @ states[t]
     g = so3.haar_rotations(rng, 1)[0]
-    twin_states = g @ states
-    twin_actions = g @ actions @ g.T
+    twin_states = twin_state(states, g)
+    twin_actions = twin_action(actions, g)
 
     state32, obs = _render_stored(renderer, states)
     twin_state32, twin_obs = _render_stored(renderer, twin_states)
@@ -488,7 +488,29 @@ def extras(seed: np.random.SeedSequence, config: dict) -> dict[str, np.ndarray]:
     return out
 
 
+def twin_state(rotation: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The twin's pose: ``g R``."""
+    return np.asarray(g) @ np.asarray(rotation)
+
+
+def twin_action(action: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The twin's action: ``g a g^-1``."""
+    g = np.asarray(g)
+    return g @ np.asarray(action) @ np.swapaxes(g, -1, -2)
+
+
 SPEC = register_env(EnvSpec(
-    name="teapot", env_id="senbench/Teapot-v1", version=VERSION, frame_stack=1,
+    name="teapot", env_id="senbench/Teapot-v1", version=VERSION,
+    frame_shape=(IMAGE_SIZE, IMAGE_SIZE, 1), frame_stack=1,
+    action=ActionSpace("rotation", shape=(3, 3)),
+    symmetry=Symmetry(group="SO(3)", element="(3, 3) float32 Haar-random rotation",
+                      act_on_state=twin_state, act_on_action=twin_action),
     make_config=make_config, episode=episode, extras=extras,
+    eval_extras=("hard_negatives", "traversals"),
+    traversal_axes=tuple(name for name, _ in TRAVERSAL_AXES),
+    default_splits={
+        "train": {"episodes": 100000, "steps": 1, "seed": 31, "actions": "large"},
+        "eval": {"episodes": 10000, "steps": 1, "seed": 32, "actions": "large",
+                 "options": {"hard_negatives": 10, "hard_negative_angle": 0.1,
+                             "traversals": 30}}},
 ))

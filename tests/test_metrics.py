@@ -12,20 +12,22 @@ import torch
 
 from benchmark.bench_ranking import make_latents, paper_ranks
 from benchmark.metrics import (
-    METRICS,
     UnknownMetricError,
-    available_metrics,
+    applicable,
+    check_metric_key,
     distance_invariance_error,
     equivariance_error,
     get_metric,
     hard_hits_at_1,
     hits_at_k,
+    metric_for_key,
     mrr,
     ranking_metrics,
     ranks,
     register_metric,
     traversal_hits_at_1,
 )
+from generators.registry import get_env
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -314,17 +316,41 @@ def test_equivariance_bad_inputs():
 
 # ------------------------------------------------------------------------------- registry
 def test_registry_lookup_and_errors():
-    assert get_metric("MRR") is mrr
-    assert get_metric("hh@1") is hard_hits_at_1 and get_metric("th1") is traversal_hits_at_1
-    assert get_metric("ee") is equivariance_error and get_metric("die") is distance_invariance_error
-    assert "hits_at_k" in available_metrics()
-    with pytest.raises(UnknownMetricError) as info:
+    assert get_metric("mrr").key == "mrr_{h}step" and get_metric("mrr").horizons == (1, 10)
+    assert metric_for_key("hits@1_10step").name == "hits@1"
+    assert metric_for_key("th@1_roll").name == "th@1"
+    assert check_metric_key("ee_s") == "ee_s"
+    for bad in ("hits@1_3step", "th@1_spin", "hits@1_10steps", "mrr"):
+        with pytest.raises(UnknownMetricError) as info:
+            check_metric_key(bad)
+        assert isinstance(info.value, ValueError) and isinstance(info.value, KeyError)
+        assert "\n" not in str(info.value) and bad in str(info.value)
+    with pytest.raises(UnknownMetricError, match="hits@100x"):
         get_metric("hits@100x")
-    assert isinstance(info.value, ValueError) and isinstance(info.value, KeyError)
-    assert "\n" not in str(info.value) and "hits@100x" in str(info.value)
     with pytest.raises(ValueError, match="already registered"):
-        register_metric("mrr")(lambda r: 0.0)
-    assert METRICS["mrr"] is mrr
+        register_metric("mrr", key="mrr2_{h}step", horizons=(1,))(lambda ctx, h: 0.0)
+    with pytest.raises(ValueError, match="already"):
+        register_metric("mrr_again", key="mrr_{h}step", horizons=(1,))(lambda ctx, h: 0.0)
+    with pytest.raises(ValueError, match="unknown needs"):
+        register_metric("x", key="x", needs=("pixels",))(lambda ctx: 0.0)
+
+
+def test_applicable_metrics_follow_env_extras_and_horizons():
+    """Which keys the evaluation writes, from the registry: horizons up to the file's steps,
+    HH@1 and TH@1 only where the env declares (and the file carries) the extras."""
+    def keys(env, steps, has=lambda extra: True):
+        return sorted(key for _, key, _ in applicable(get_env(env), steps, has))
+
+    grid = keys("blocks", 10)
+    assert grid == sorted(["ee_s", "die_s", "hits@1_1step", "hits@10_1step", "mrr_1step",
+                           "die_model_1step", "hits@1_10step", "hits@10_10step", "mrr_10step",
+                           "die_model_10step"])
+    teapot = keys("teapot", 1)
+    assert teapot == sorted(["ee_s", "die_s", "hits@1_1step", "hits@10_1step", "mrr_1step",
+                             "die_model_1step", "hh@1_1step", "th@1_yaw", "th@1_pitch",
+                             "th@1_roll"])
+    bare = keys("teapot", 1, has=lambda extra: False)   # an eval file without extras
+    assert "hh@1_1step" not in bare and not any(k.startswith("th@1") for k in bare)
 
 
 def test_bench_ranking_script_small(capsys):

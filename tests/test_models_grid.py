@@ -19,10 +19,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from baselines.cswm import CSWM, ShapesCNN
     from baselines.full import GridFull
-    from benchmark.models import grid
     from escnn import nn as enn
-    from benchmark.models.grid import (GridSEN, RegularLinear, orbit_indices, orbit_stack,
-                                       plain_mlp, roll_regular, rotate_action, rotate_grid)
+    from benchmark.models.c4 import (orbit_indices, orbit_stack, roll_regular, rotate_action,
+                                     rotate_grid)
+    from benchmark.models.escnn_layers import RegularLinear
+    from benchmark.models.gnn import plain_mlp
+    from benchmark.models.grid import GridSEN
+    from benchmark.models.grid_embeddings import NUM_OBJECTS
 from benchmark.registry import count_parameters
 
 K = 5
@@ -454,7 +457,7 @@ def test_parameter_counts_at_paper_widths_within_25_percent():
         values = list(counts[env].values())
         assert max(values) <= 1.25 * min(values), counts
     assert counts["shapes"]["ShapesCNN"] > 1_000_000                    # the paper's widths
-    assert grid.NUM_OBJECTS == K
+    assert NUM_OBJECTS == K
 
 
 def test_mask_size_is_a_hyper_parameter_of_blocks_only():

@@ -11,9 +11,10 @@ import torch
 
 from baselines.full_reacher import ReacherFull, SteerableDilatedEmbedding
 from baselines.none import ReacherNone
+from benchmark.models.escnn_layers import regular_type
 from benchmark.models.reacher import (
     ReacherSEN, SteerableEncoder, SteerableTransition, dihedral_gspace, enn, quarter_turn,
-    regular_type, rotate_fields,
+    rotate_fields,
 )
 from benchmark.registry import build_model, count_parameters, get_method
 
@@ -23,10 +24,10 @@ TOL = 1e-5
 
 # small widths keep every test fast
 SMALL = {
-    "sen": dict(embed_hidden=(4,) * 6, encoder_hidden=(2,) * 5, transition_hidden=(3, 3)),
-    "full": dict(embed_hidden=(1,) * 6, embed_fields=2, encoder_hidden=(2,) * 5,
+    "sen": dict(embedding_hidden=(4,) * 6, encoder_hidden=(2,) * 5, transition_hidden=(3, 3)),
+    "full": dict(embedding_hidden=(1,) * 6, embedding_fields=2, encoder_hidden=(2,) * 5,
                  transition_hidden=(3, 3)),
-    "none": dict(embed_hidden=(4,) * 6, encoder_hidden=(16,) * 5, transition_hidden=(16, 16)),
+    "none": dict(embedding_hidden=(4,) * 6, encoder_hidden=(16,) * 5, transition_hidden=(16, 16)),
 }
 CLASSES = {"sen": ReacherSEN, "full": ReacherFull, "none": ReacherNone}
 
@@ -103,7 +104,7 @@ def test_encoder_equivariant(in_fields):
 
 
 def test_transition_equivariant_and_flip_negates_torque():
-    t = SteerableTransition(GS, latent_fields=2, hidden=(3, 3)).double()
+    t = SteerableTransition(GS, latent_dim=2, hidden=(3, 3)).double()
     z = torch.randn(5, 16, generator=_gen(4), dtype=torch.float64)
     a = torch.rand(5, 2, generator=_gen(5), dtype=torch.float64) * 2 - 1
     a_fields = t.encode_action(a)
@@ -211,7 +212,7 @@ def test_bad_inputs_raise_value_error():
     with pytest.raises(ValueError):
         ReacherSEN(encoder_hidden=(8, 8))
     with pytest.raises(ValueError):
-        ReacherSEN(embed_channels=6)                   # not a whole regular field
+        ReacherSEN(embedding_channels=6)                   # not a whole regular field
     with pytest.raises(ValueError):
         dihedral_gspace(6)
 
@@ -233,7 +234,7 @@ def test_state_dict_round_trip_across_train_and_eval_modes():
 
 
 def test_inner_batch_norm_relu_matches_escnn_modules():
-    from benchmark.models.reacher import InnerBatchNormReLU
+    from benchmark.models.escnn_layers import InnerBatchNormReLU
     t = regular_type(GS, 3)
     ours, ref_bn, ref_relu = InnerBatchNormReLU(t), enn.InnerBatchNorm(t), enn.ReLU(t)
     assert ours.state_dict().keys() == ref_bn.state_dict().keys()

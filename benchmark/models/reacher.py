@@ -25,17 +25,11 @@ The twin's ``g = k`` (k quarter turns counter-clockwise, ``torch.rot90(img, k)``
 rotation element ``(0, k * N / 4)``: escnn rotates a feature map exactly as
 ``torch.rot90(x, 1, dims=(-2, -1))`` does (checked in ``tests/test_models_reacher.py``).
 
-escnn details handled here (see :func:`steerable_conv`): its generalized He initialisation is
-computed by tiling one field pair's variances (same values, 20x faster to build); every conv
-gets its own basis buffers (escnn otherwise shares them between layers, so ``.double()`` or
-``.to(device)`` on one model would change another); dilated kernels get rings, widths and
-cut-off scaled with the dilation (escnn's defaults are not equivariant beyond dilation 2).
-:class:`EscnnStateMixin` makes checkpoints independent of train / eval mode.
+escnn details (fast He initialisation, private bases, equivariant dilated kernels, checkpoints
+independent of train / eval mode) are handled by :func:`benchmark.models.escnn_layers.steerable_conv`.
 """
 from __future__ import annotations
 
-import math
-import warnings
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -43,15 +37,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-with warnings.catch_warnings():  # escnn warns that the optional py3nj is missing (SO(3) only)
-    warnings.simplefilter("ignore")
-    from escnn import gspaces
-    from escnn import nn as enn
-    from escnn.nn.init import _generalized_he_init_variances as _he_variances
-    from escnn.nn.modules.conv.r2convolution import _manual_fco1
-
-from benchmark.registry import WorldModel, register_method
 from benchmark.hparams import widths
+from benchmark.models.checks import check_action, check_obs
+from benchmark.models.escnn_layers import (InnerBatchNormReLU, enn, gspaces, regular_type,
+                                           steerable_conv)
+from benchmark.registry import WorldModel, register_method
 
 OBS_CHANNELS = 6   # two stacked RGB frames
 ACTION_DIM = 2     # joint torques
@@ -64,10 +54,6 @@ def dihedral_gspace(group_order: int = 4) -> gspaces.GSpace2D:
     if group_order < 4 or group_order % 4:
         raise ValueError(f"group_order must be a positive multiple of 4, got {group_order}")
     return gspaces.flipRot2dOnR2(N=group_order)
-
-
-def regular_type(gspace: gspaces.GSpace2D, fields: int) -> enn.FieldType:
-    return enn.FieldType(gspace, fields * [gspace.regular_repr])
 
 
 def quarter_turn(gspace: gspaces.GSpace2D, k: int):
@@ -105,7 +91,7 @@ DILATIONS = (2, 4, 8, 16, 32)
 def dilated_embedding(in_channels: int = OBS_CHANNELS, hidden: Sequence[int] = (32,) * 6,
                       out_channels: int = 8) -> nn.Sequential:
     """7-layer dilated CNN: [B, 6, H, H] -> [B, 8, H/4 - 1, H/4 - 1] (128 -> 31)."""
-    hidden = widths(hidden, 6, "embed_hidden")
+    hidden = widths(hidden, 6, "embedding_hidden")
     layers: list[nn.Module] = [nn.Conv2d(in_channels, hidden[0], 4, stride=2, padding=1),
                                nn.BatchNorm2d(hidden[0]), nn.ReLU(inplace=True)]
     for i, d in enumerate(DILATIONS):
@@ -115,54 +101,6 @@ def dilated_embedding(in_channels: int = OBS_CHANNELS, hidden: Sequence[int] = (
     net = nn.Sequential(*layers)
     xavier_init(net)
     return net
-
-
-def steerable_conv(in_type: enn.FieldType, out_type: enn.FieldType, kernel_size: int,
-                   **kwargs: Any) -> enn.R2Conv:
-    """``enn.R2Conv`` with escnn's generalized He initialisation, computed fast.
-
-    escnn's ``generalized_he_init`` walks every basis element in Python (about 10 s for a
-    181 x 181-field 3x3 layer).  When all input fields share one representation and all output
-    fields share one, the variance of a weight only depends on its basis element within a
-    (field, field) block and scales as ``1 / sqrt(number of input fields)``; so the variances
-    of a one-field-to-one-field layer, tiled, give exactly escnn's initialisation.
-    """
-    kwargs = {**_dilated_basis(kernel_size, kwargs.get("dilation", 1)), **kwargs}
-    conv = enn.R2Conv(in_type, out_type, kernel_size, initialize=False, recompute=True, **kwargs)
-    n_in, n_out = len(in_type), len(out_type)
-    homogeneous = (len({r.name for r in in_type.representations}) == 1
-                   and len({r.name for r in out_type.representations}) == 1)
-    if homogeneous and n_in * n_out > 1:
-        proxy = enn.R2Conv(in_type.index_select([0]), out_type.index_select([0]), kernel_size,
-                           initialize=False, **kwargs)
-        block = _he_variances(proxy.basisexpansion) / math.sqrt(n_in)
-        variances = block.repeat(n_out * n_in)
-        if variances.numel() != conv.weights.numel():  # layout not as assumed: use escnn's
-            variances = _he_variances(conv.basisexpansion)
-    else:
-        variances = _he_variances(conv.basisexpansion)
-    with torch.no_grad():
-        conv.weights.copy_(variances * torch.randn_like(conv.weights))
-    return conv
-
-
-def _dilated_basis(kernel_size: int, dilation: int) -> dict[str, Any]:
-    """Basis options that make a dilated kernel the undilated one with its taps spread out.
-
-    escnn's defaults scale the rings with the dilation but neither the Gaussian ring widths
-    nor the frequency cut-off; for dilation >= 4 the basis then holds high-frequency elements
-    that vanish on the grid up to round-off and, once normalised, break equivariance (a
-    relative error of 0.75 at dilation 8).  Scaling rings, widths and cut-off together gives
-    the same (exactly equivariant) basis as dilation 1, with the same parameter count.
-    """
-    if dilation == 1:
-        return {}
-    n_rings = math.ceil(kernel_size / 2)
-    rings = torch.linspace(0, (kernel_size - 1) // 2, n_rings).tolist()
-    sigma = [0.005 if r == 0 else (0.4 if i == n_rings - 1 else 0.6) for i, r in enumerate(rings)]
-    cutoff = _manual_fco1(kernel_size // 2)
-    return {"rings": [r * dilation for r in rings], "sigma": [s * dilation for s in sigma],
-            "frequencies_cutoff": lambda r, d=dilation: cutoff(r / d)}
 
 
 def xavier_init(module: nn.Module) -> None:
@@ -175,28 +113,6 @@ def xavier_init(module: nn.Module) -> None:
 
 
 # --- E and T: steerable modules -------------------------------------------------------------
-class InnerBatchNormReLU(enn.InnerBatchNorm):
-    """escnn's ``InnerBatchNorm`` followed by a point-wise ReLU, without intermediate copies.
-
-    Same parameters and state as ``enn.InnerBatchNorm``.  escnn's version writes the
-    normalised fields into a fresh output tensor (two activation-sized buffers at once), and
-    an in-place ReLU on a reshaped view of batch norm's output makes autograd keep extra
-    full-size buffers; here the ReLU runs in place on batch norm's own output before it is
-    reshaped, so each layer allocates one activation.  Equivariant for any fields that admit
-    point-wise non-linearities (regular fields).
-    """
-
-    def forward(self, input: enn.GeometricTensor) -> enn.GeometricTensor:
-        if len(self._contiguous) != 1 or not all(self._contiguous.values()):
-            out = super().forward(input)
-            return enn.GeometricTensor(F.relu(out.tensor, inplace=True), self.out_type, out.coords)
-        (size,) = self._contiguous
-        x = input.tensor
-        y = getattr(self, f"batch_norm_[{size}]")(x.view(x.shape[0], -1, size, *x.shape[2:]))
-        return enn.GeometricTensor(F.relu(y, inplace=True).view(x.shape), self.out_type,
-                                   input.coords)
-
-
 class SteerableEncoder(nn.Module):
     """E: 3 steerable 3x3 convs + 3 steerable 1x1 convs, to ``out_fields`` regular fields.
 
@@ -242,13 +158,13 @@ class SteerableTransition(nn.Module):
     Returns the *delta*; the torque ``tau_i`` is encoded as the quotient field ``(tau_i, -tau_i)``.
     """
 
-    def __init__(self, gspace: gspaces.GSpace2D, latent_fields: int = 4,
+    def __init__(self, gspace: gspaces.GSpace2D, latent_dim: int = 4,
                  action_dim: int = ACTION_DIM, hidden: Sequence[int] = (181, 181)):
         super().__init__()
         hidden = widths(hidden, 2, "transition_hidden")
         quotient = gspace.quotient_repr((None, gspace.fibergroup.rotation_order))
         self.action_dim = action_dim
-        self.latent_type = regular_type(gspace, latent_fields)
+        self.latent_type = regular_type(gspace, latent_dim)
         self.action_type = enn.FieldType(gspace, action_dim * [quotient])
         self.in_type = self.latent_type + self.action_type
         h0, h1 = (regular_type(gspace, h) for h in hidden)
@@ -267,78 +183,73 @@ class SteerableTransition(nn.Module):
         return self.net(enn.GeometricTensor(x, self.in_type)).tensor.flatten(1)
 
 
-class EscnnStateMixin:
-    """Checkpoints of models with escnn convolutions that load in train or eval mode.
-
-    An escnn ``R2Conv`` keeps its expanded ``filter`` / ``expanded_bias`` as buffers that it
-    deletes in train mode and rebuilds on ``eval()``, so a plain ``state_dict`` depends on the
-    mode it was saved in (and holds a dense copy of every filter).  Here ``state_dict`` leaves
-    those caches out and ``load_state_dict`` ignores them, loads the weights, and rebuilds the
-    caches when the model is in eval mode.
-    """
-
-    def _escnn_cache_keys(self, prefix: str = "") -> set[str]:
-        return {f"{prefix}{name}.{attr}" for name, m in self.named_modules()
-                if isinstance(m, enn.R2Conv) for attr in ("filter", "expanded_bias")}
-
-    def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        state = super().state_dict(*args, **kwargs)
-        prefix = kwargs.get("prefix", args[1] if len(args) > 1 else "")
-        for key in self._escnn_cache_keys(prefix):
-            state.pop(key, None)
-        return state
-
-    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
-        cached = self._escnn_cache_keys()
-        state_dict = {k: v for k, v in state_dict.items() if k not in cached}
-        mode = self.training
-        self.train(True)   # drops the caches, so strict loading sees only weights and buffers
-        try:
-            return super().load_state_dict(state_dict, strict=strict, assign=assign)
-        finally:
-            self.train(mode)  # eval mode: filters rebuilt from the loaded weights
-
-
 # --- the world model ------------------------------------------------------------------------
+def check_reacher_obs(obs: torch.Tensor, spec) -> torch.Tensor:
+    """Reacher observations: float [B, 6, H, H], H >= 64 a multiple of 8 (128 in the datasets).
+
+    H / 4 - 1, the side of S's output grid, must be odd for E's grids to stay symmetric.
+    """
+    return check_obs(obs, spec, size_ok=lambda h: h >= 64 and h % 8 == 0,
+                     size_rule="H >= 64 a multiple of 8")
+
+
+def embedding_type(gspace: gspaces.GSpace2D, channels: int, repr_name: str) -> enn.FieldType:
+    """How the group acts on S's ``channels``-channel output: regular or trivial fields."""
+    order = gspace.fibergroup.order()
+    if repr_name == "regular":
+        if channels % order:
+            raise ValueError(f"embedding_channels={channels} is not a multiple of |G|={order}")
+        return regular_type(gspace, channels // order)
+    if repr_name == "trivial":
+        return enn.FieldType(gspace, channels * [gspace.trivial_repr])
+    raise ValueError(f"embedding_repr must be 'regular' or 'trivial', got {repr_name!r}")
+
+
 @register_method("sen", envs=("reacher",))
-class ReacherSEN(EscnnStateMixin, WorldModel):
+class ReacherSEN(WorldModel):
     """SEN on Reacher: plain dilated-CNN ``S``, D4-steerable ``E`` and ``T`` (delta prediction).
 
-    Hyper-parameters: ``embed_hidden`` (6 widths of S), ``embed_channels`` (S's output, 8),
-    ``embedding_repr`` (``"regular"``: the 8 channels are 8 / |D_N| regular fields;
+    Hyper-parameters: ``embedding_hidden`` (6 widths of S), ``embedding_channels`` (S's
+    output, 8), ``embedding_repr`` (``"regular"``: the 8 channels are 8 / |D_N| regular fields;
     ``"trivial"``: 8 trivial fields), ``encoder_hidden`` (5 widths of E, in regular fields),
-    ``latent_fields`` (regular fields of the latent), ``transition_hidden`` (2 widths of T, in
+    ``latent_dim`` (regular fields of the latent), ``transition_hidden`` (2 widths of T, in
     regular fields), ``group_order`` (N of D_N), ``gamma`` and ``sigma`` of the hinge loss.
+    Subclasses replace S through :meth:`_build_embedding` (``full``).
     """
 
-    def __init__(self, env: str = "reacher", *, embed_hidden: Sequence[int] = (32,) * 6,
-                 embed_channels: int = 8, embedding_repr: str = "regular",
-                 encoder_hidden: Sequence[int] = (181,) * 5, latent_fields: int = 4,
+    def __init__(self, env: str = "reacher", *, embedding_hidden: Sequence[int] = (32,) * 6,
+                 embedding_channels: int = 8, embedding_repr: str = "regular",
+                 encoder_hidden: Sequence[int] = (181,) * 5, latent_dim: int = 4,
                  transition_hidden: Sequence[int] = (181, 181), group_order: int = 4,
                  gamma: float = 1.0, sigma: float = 0.5):
-        super().__init__(env)
+        super().__init__(env, gamma=gamma, sigma=sigma)
         self.gspace = dihedral_gspace(group_order)
-        self.gamma, self.sigma = float(gamma), float(sigma)
-        self.embedding_type = _embedding_type(self.gspace, embed_channels, embedding_repr)
         self.embedding_repr = embedding_repr
-        self.embedding = dilated_embedding(OBS_CHANNELS, embed_hidden, embed_channels)
-        self.encoder = SteerableEncoder(self.embedding_type, encoder_hidden, latent_fields)
-        self.transition_net = SteerableTransition(self.gspace, latent_fields, ACTION_DIM,
+        self.embedding, self.embedding_type = self._build_embedding(
+            embedding_hidden, embedding_channels, embedding_repr)
+        self.encoder = SteerableEncoder(self.embedding_type, encoder_hidden, latent_dim)
+        self.transition_net = SteerableTransition(self.gspace, latent_dim, ACTION_DIM,
                                                   transition_hidden)
 
+    def _build_embedding(self, hidden: Sequence[int], out: int, repr_name: str,
+                         ) -> tuple[nn.Module, enn.FieldType]:
+        """S and the field type of its output: SEN's plain dilated CNN, ``out`` channels
+        declared as ``repr_name`` fields."""
+        field_type = embedding_type(self.gspace, out, repr_name)
+        return dilated_embedding(OBS_CHANNELS, hidden, out), field_type
+
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.embedding(check_obs(obs))
+        return self.embedding(check_reacher_obs(obs, self.spec))
 
     def encode_embedding(self, v: torch.Tensor) -> torch.Tensor:
         return self.encoder(v)
 
     def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        action = check_action(action, z.shape[0])
+        action = check_action(action, z.shape[0], self.spec.action, "Reacher actions")
         return z + self.transition_net(z, self.transition_net.encode_action(action))
 
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor | int) -> torch.Tensor:
         return rotate_fields(v, g, self.embedding_type)
-
     def describe(self) -> dict[str, Any]:
         n = self.gspace.fibergroup.rotation_order
         fields = self.embedding_type
@@ -356,32 +267,3 @@ class ReacherSEN(EscnnStateMixin, WorldModel):
         }
 
 
-# --- shared helpers -------------------------------------------------------------------------
-def check_obs(obs: torch.Tensor, channels: int = OBS_CHANNELS) -> torch.Tensor:
-    """Reacher observations: float [B, 6, H, H], H >= 64 a multiple of 8 (128 in the datasets).
-
-    H / 4 - 1, the side of S's output grid, must be odd for E's grids to stay symmetric.
-    """
-    if (obs.dim() != 4 or obs.shape[1] != channels or obs.shape[2] != obs.shape[3]
-            or obs.shape[2] % 8 or obs.shape[2] < 64 or not obs.is_floating_point()):
-        raise ValueError(f"Reacher obs must be float [B, {channels}, H, H] with H >= 64 a "
-                         f"multiple of 8, got {tuple(obs.shape)} {obs.dtype}")
-    return obs
-
-
-def check_action(action: torch.Tensor, batch: int) -> torch.Tensor:
-    if action.shape != (batch, ACTION_DIM) or not action.is_floating_point():
-        raise ValueError(f"Reacher action must be float [{batch}, {ACTION_DIM}], "
-                         f"got {tuple(action.shape)} {action.dtype}")
-    return action
-
-
-def _embedding_type(gspace: gspaces.GSpace2D, channels: int, repr_name: str) -> enn.FieldType:
-    order = gspace.fibergroup.order()
-    if repr_name == "regular":
-        if channels % order:
-            raise ValueError(f"embed_channels={channels} is not a multiple of |G|={order}")
-        return regular_type(gspace, channels // order)
-    if repr_name == "trivial":
-        return enn.FieldType(gspace, channels * [gspace.trivial_repr])
-    raise ValueError(f"embedding_repr must be 'regular' or 'trivial', got {repr_name!r}")

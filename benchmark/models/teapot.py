@@ -16,8 +16,9 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from benchmark.registry import WorldModel, register_method
 from benchmark.hparams import widths
+from benchmark.models.checks import check_action, check_obs
+from benchmark.registry import WorldModel, register_method
 
 IMAGE_SIZE = 64
 
@@ -77,14 +78,6 @@ def check_rotations(x: torch.Tensor, batch: int | None = None, name: str = "acti
     return x
 
 
-def check_obs(obs: torch.Tensor) -> torch.Tensor:
-    if (obs.dim() != 4 or obs.shape[1:] != (1, IMAGE_SIZE, IMAGE_SIZE)
-            or not obs.is_floating_point()):
-        raise ValueError(f"Teapot obs must be float [B, 1, {IMAGE_SIZE}, {IMAGE_SIZE}], "
-                         f"got {tuple(obs.shape)} {obs.dtype}")
-    return obs
-
-
 # --- S: the CNN trunk -------------------------------------------------------------------------
 class ConvTrunk(nn.Module):
     """4 conv layers (4x4, stride 2, batch norm, ReLU) + 3 fully connected layers.
@@ -125,7 +118,7 @@ class RotationLatentModel(WorldModel):
         return v
 
     def transition(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return check_rotations(action, z.shape[0]) @ z
+        return check_action(action, z.shape[0], self.spec.action, "Teapot actions") @ z
 
     def act_on_embedding(self, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         return check_rotations(g, v.shape[0], "g") @ v
@@ -141,12 +134,11 @@ class TeapotSEN(RotationLatentModel):
 
     def __init__(self, env: str = "teapot", *, conv_channels: Sequence[int] = (32, 32, 64, 64),
                  fc_hidden: Sequence[int] = (256, 256), gamma: float = 1.0, sigma: float = 0.5):
-        super().__init__(env)
-        self.gamma, self.sigma = float(gamma), float(sigma)
+        super().__init__(env, gamma=gamma, sigma=sigma)
         self.embedding = ConvTrunk(6, conv_channels, fc_hidden)
 
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
-        u, v = self.embedding(check_obs(obs)).view(-1, 2, 3).unbind(1)
+        u, v = self.embedding(check_obs(obs, self.spec)).view(-1, 2, 3).unbind(1)
         return gram_schmidt(u, v)
 
     def describe(self) -> dict[str, Any]:

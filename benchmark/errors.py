@@ -1,0 +1,26 @@
+"""The one error wrapper of every command-line entry point (``senbench``, the DVC stages).
+
+Errors a user can fix (bad names, bad files, bad parameters) print one line,
+``<prog>: error: <first line of the message>``, and exit with status 2; an interrupt
+exits with 130.  Anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+USER_ERRORS = (ValueError, KeyError, OSError, TypeError, RuntimeError)
+
+
+def run_reporting_errors(prog: str, fn: Callable[[], object]) -> int:
+    """Call ``fn()``; 0 when it returns, 2 (with one line on stderr) on a user error."""
+    try:
+        fn()
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
