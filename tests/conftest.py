@@ -21,16 +21,23 @@ def tiny_grid_files(tmp_path_factory):
     return files
 
 
+# (episodes, steps, options) of the tiny training file of an env; 6 x 4 when not listed
+TINY_DATA = {"reacher": (4, 3, {"warmup_steps": 5}), "teapot": (24, 1, {})}
+
+
 @pytest.fixture(scope="session")
 def tiny_files(tmp_path_factory, tiny_grid_files):
-    """One tiny training file per env: grid worlds (above), Reacher 4x3, Teapot 24x1."""
+    """One tiny training file of every registered env (grid worlds above; seed 5)."""
     from generators.generate import generate
+    from generators.registry import env_names
     root = tmp_path_factory.mktemp("all")
     files = dict(tiny_grid_files)
-    generate("reacher", "train", 4, 3, 5, root / "reacher.h5", progress=False,
-             options={"warmup_steps": 5})
-    generate("teapot", "train", 24, 1, 5, root / "teapot.h5", progress=False)
-    files["reacher"], files["teapot"] = root / "reacher.h5", root / "teapot.h5"
+    for env in env_names():
+        if env not in files:
+            episodes, steps, options = TINY_DATA.get(env, (6, 4, {}))
+            files[env] = root / f"{env}.h5"
+            generate(env, "train", episodes, steps, 5, files[env], progress=False,
+                     options=options)
     return files
 
 

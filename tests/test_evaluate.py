@@ -181,3 +181,18 @@ def test_die_partners_only_across_episodes_that_share_g():
     assert die_partners(rotations) is not None
     rotations[2] = rotations[2].flip(0)
     assert die_partners(rotations) is None
+
+
+def test_a_mistyped_table_column_fails_when_tables_are_built():
+    from benchmark.metrics import UnknownMetricError
+    from benchmark.tables import Column, Table, check_tables
+    good = Table("t", "t", (("shapes", "train", "S"),), (Column("hits@1_10step", "H@1"),), ())
+    check_tables((good,))
+    for bad_key in ("hits@1_10steps", "hh@1_10step", "th@1_spin"):
+        bad = Table("t", "t", (("shapes", "train", "S"),), (Column(bad_key, "x"),), ())
+        with pytest.raises(UnknownMetricError, match=bad_key):
+            check_tables((bad,))
+    ref = Table("t", "t", (("shapes", "train", "S"),), (Column("mrr_1step", "MRR"),), (),
+                paper={("S", "sen"): {"mrr_1stepp": 1.0}})
+    with pytest.raises(UnknownMetricError, match="mrr_1stepp"):
+        check_tables((ref,))

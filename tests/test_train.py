@@ -7,9 +7,11 @@ import sys
 import pytest
 import torch
 
+from benchmark.params import ParamsError
 from benchmark.registry import UnknownMethodError, methods_for_env
-from benchmark.train import CheckpointError, train
+from benchmark.train import CheckpointError, train, train_settings
 from generators.h5format import DatasetError
+from generators.registry import env_names
 
 # narrow widths so that every pair trains in a second or two on a CPU
 TINY = {
@@ -32,11 +34,20 @@ TINY = {
     ("teapot", "hvae"): dict(encoder_channels=(4, 8, 8, 8), feature_dim=16,
                              decoder_hidden=(16, 16), decoder_channels=4),
 }
-PAIRS = [(env, m) for env in ("shapes", "blocks", "reacher", "teapot") for m in methods_for_env(env)]
+# every registered (env, method): a new env or method without tiny widths fails below
+PAIRS = [(env, m) for env in env_names() for m in methods_for_env(env)]
 
 
 def test_every_pair_has_tiny_widths():
     assert set(PAIRS) == set(TINY), "add tiny widths for new (env, method) pairs"
+
+
+@pytest.mark.parametrize("old, new", [("embed_hidden", "embedding_hidden"),
+                                      ("latent_fields", "latent_dim")])
+def test_old_hyper_parameter_names_are_a_clear_error(old, new):
+    params = {"train": {"reacher": {"models": {"sen": {old: 4}}}}}
+    with pytest.raises(ParamsError, match=f"'{old}' was renamed '{new}'"):
+        train_settings(params, "reacher", "sen")
 
 
 @pytest.mark.parametrize("env, method", PAIRS)
