@@ -3,15 +3,14 @@
 Both keep SEN's embedding network and its declared group action on ``V`` so that EE(S) and DIE
 compare like with like, but nothing in the model uses the symmetry:
 
-* Reacher: SEN's dilated ``S`` (8 channels on a 31 x 31 grid, declared one regular D4 field),
-  a plain CNN encoder with ``E``'s geometry (3 x 3 convs, max pooling, 3 1 x 1 convs) to a
-  ``latent_dim``-vector, and an MLP transition (Linear-ReLU-Linear-LayerNorm-ReLU-Linear, as
-  the original ``Transition``, widths 512) that predicts the delta.  Two deliberate
-  departures from the original script: the encoder is 448 channels wide, not 512, because
-  escnn's band-limited 3 x 3 basis gives a D4 regular-to-regular layer 48 (not 72 = 9 * 64 / 8)
-  parameters per field pair, so at 512 this model would have 1.41x SEN's parameters (448:
-  1.09x); and ``latent_dim`` defaults to 32, SEN's latent size (the script used 4), so that
-  rankings compare latents of one dimension.
+* Reacher: SEN's dilated ``S`` (8 channels on a 31 x 31 grid, declared 8 trivial D4 fields
+  as the paper's, for EE(S)), a plain CNN encoder with ``E``'s geometry (3 x 3 convs, max
+  pooling, 3 1 x 1 convs) to a ``latent_dim``-vector, and an MLP transition
+  (Linear-ReLU-Linear-LayerNorm-ReLU-Linear, as the original ``Transition``) that predicts
+  the delta.  Defaults are the paper's (``scripts/reacher.sl``): encoder 512 wide, latent 4
+  numbers, transition 512 wide.  The default profile departs (params.yaml, docs/models.md):
+  narrower encoder, ``latent_dim`` 32 (SEN's latent size, so that rankings compare latents
+  of one dimension).
 * Teapot: SEN's CNN trunk to 9 unconstrained numbers viewed as a 3 x 3 matrix ``V``
   (``rho_V(g) V = g V`` still defines the EE(S) test), ``E`` = identity, and an MLP
   transition on ``[vec z, vec a]`` that predicts the delta.
@@ -67,8 +66,9 @@ class ReacherNone(WorldModel):
     """
 
     def __init__(self, env: str = "reacher", *, embedding_hidden: Sequence[int] = (32,) * 6,
-                 embedding_channels: int = 8, embedding_repr: str = "regular",
-                 encoder_hidden: Sequence[int] = (448,) * 5, latent_dim: int = 32,
+                 embedding_channels: int = 8, embedding_repr: str = "trivial",
+                 embedding_kernel: int = 3, encoder_hidden: Sequence[int] = (512,) * 5,
+                 latent_dim: int = 4,
                  transition_hidden: Sequence[int] = (512, 512),
                  gamma: float = 1.0, sigma: float = 0.5):
         super().__init__(env, gamma=gamma, sigma=sigma)
@@ -78,7 +78,7 @@ class ReacherNone(WorldModel):
         self.embedding_type = _reacher.embedding_type(gspace, embedding_channels, embedding_repr)
         self.embedding_repr = embedding_repr
         self.embedding = _reacher.dilated_embedding(_reacher.OBS_CHANNELS, embedding_hidden,
-                                                    embedding_channels)
+                                                    embedding_channels, embedding_kernel)
         self.encoder = plain_encoder(embedding_channels, encoder_hidden, latent_dim)
         self.transition_net = mlp_transition(latent_dim, _reacher.ACTION_DIM, transition_hidden)
 

@@ -5,12 +5,14 @@
 For each table of :mod:`benchmark.tables` it writes ``results/<table>.md`` (ours as
 mean +- std over seeds next to the paper's number) and ``results/<table>.csv`` (every
 number: mean, std, seeds, paper reference, profile, hardware, dataset digests), plus
-``results/all_runs.csv`` with one row per evaluated run.
+``results/all_runs.csv`` with one row per evaluated run, and the HH@1 curve (HH@1 against the
+hard negatives' angle, mean and std over seeds) as ``results/hh1_curve.csv`` and ``.png``.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -72,8 +74,11 @@ def summarise(runs: pd.DataFrame, table: Table) -> pd.DataFrame:
                 rec[f"{col.metric}_mean"] = float(values.mean()) if ok else float("nan")
                 rec[f"{col.metric}_std"] = (float(values.std(ddof=1)) if ok and len(values) > 1
                                             else 0.0)
-                rec[f"{col.metric}_paper"] = table.paper.get((group, method), {}).get(
-                    col.metric, float("nan"))
+                ref = table.paper.get((group, method), {}).get(col.metric, float("nan"))
+                rec[f"{col.metric}_paper"] = ref
+                rec[f"{col.metric}_paper_source"] = (
+                    table.source if not math.isnan(ref) else
+                    "not in paper" if col.metric in table.not_in_paper else "")
             records.append(rec)
     return pd.DataFrame(records)
 
@@ -94,15 +99,70 @@ def markdown(table: Table, summary: pd.DataFrame) -> str:
             cells.append(_fmt(rec[f"{col.metric}_mean"], rec[f"{col.metric}_std"], rec["seeds"],
                               col.digits))
             paper = rec[f"{col.metric}_paper"]
-            cells.append("-" if math.isnan(paper) else f"{paper:g}")
+            cells.append(f"{paper:g}" if not math.isnan(paper) else
+                         "not in paper" if col.metric in table.not_in_paper else "-")
         lines.append("| " + " | ".join(cells) + " |")
     profiles = ", ".join(sorted(set(summary["profile"])))
     hardware = "; ".join(sorted(set(summary["hardware"])))
+    source = f"Reference: {table.source}. " if table.source else ""
     lines += ["", f"Ours: mean ± std over seeds (sample std), profile `{profiles}`, "
-                  f"evaluated on {hardware}. {table.note}",
+                  f"evaluated on {hardware}. {source}{table.note}",
               "Every number, with parameter counts and dataset digests, is in the CSV beside "
               "this file.", ""]
     return "\n".join(lines)
+
+
+CURVE_KEY = re.compile(r"hh@1_1step_turn(\d+)")
+
+
+def hh1_curve(runs: pd.DataFrame) -> pd.DataFrame:
+    """HH@1 against the negatives' angle ``2 pi / n``: mean and std over seeds, one row per
+    (env, train split, method, n), from the ``hh@1_1step_turn<n>`` keys of the runs."""
+    keys = sorted((k for k in runs.columns if CURVE_KEY.fullmatch(k)),
+                  key=lambda k: -int(CURVE_KEY.fullmatch(k).group(1)))
+    records = []
+    for (env, split, method), sub in runs.groupby(["env", "train_split", "method"], sort=True):
+        for key in keys:
+            values = sub[key].dropna()
+            if values.empty:
+                continue
+            n = int(CURVE_KEY.fullmatch(key).group(1))
+            records.append({"env": env, "train_split": split, "method": method, "turns": n,
+                            "angle_rad": 2 * math.pi / n, "angle_deg": 360 / n,
+                            "hh@1_mean": float(values.mean()),
+                            "hh@1_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                            "seeds": len(values)})
+    return pd.DataFrame(records)
+
+
+def plot_hh1_curve(curve: pd.DataFrame, path: Path) -> Path:
+    """One line per method (mean over seeds) with a band of +- one std, per env and split."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    groups = list(curve.groupby(["env", "train_split"], sort=True))
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.8), squeeze=False)
+    for ax, ((env, split), sub) in zip(axes[0], groups):
+        for method, m in sub.groupby("method", sort=True):
+            m = m.sort_values("angle_deg")
+            label = METHOD_LABELS.get(method, method)
+            ax.plot(m["angle_deg"], m["hh@1_mean"], marker="o", label=label)
+            ax.fill_between(m["angle_deg"], m["hh@1_mean"] - m["hh@1_std"],
+                            m["hh@1_mean"] + m["hh@1_std"], alpha=0.2)
+        ax.set_xscale("log", base=2)
+        ticks = sorted(sub["angle_deg"].unique())
+        ax.set_xticks(ticks, [f"2pi/{int(round(360 / t))}" for t in ticks])
+        ax.set_ylim(-2, 102)
+        ax.set_xlabel("angle of the hard negatives")
+        ax.set_ylabel("HH@1 (%)")
+        ax.set_title(f"{env} ({split}): HH@1 against the negatives' angle", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    fig.savefig(tmp, dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    tmp.replace(path)
+    return path
 
 
 def analyse(metrics_dir: str | Path, out_dir: str | Path,
@@ -125,6 +185,11 @@ def analyse(metrics_dir: str | Path, out_dir: str | Path,
         write_text_atomic(md, markdown(table, summary))
         write_text_atomic(csv, summary.to_csv(index=False))
         written += [md, csv]
+    curve = hh1_curve(runs)
+    if not curve.empty:
+        curve_csv = out / "hh1_curve.csv"
+        write_text_atomic(curve_csv, curve.to_csv(index=False))
+        written += [curve_csv, plot_hh1_curve(curve, out / "hh1_curve.png")]
     all_runs = out / "all_runs.csv"
     write_text_atomic(all_runs, runs.sort_values(["env", "train_split", "method", "seed"])
            .to_csv(index=False))

@@ -32,7 +32,7 @@ TARGET_FPS = {"blocks": 1000, "reacher": 150, "teapot": 500}
 
 def frames_per_second(env: str, episodes: int, steps: int) -> float:
     spec = get_env(env)
-    config = spec.make_config(None, {})
+    config = spec.resolve_config(None, {}, 0)
     spec.episode(episode_seed(0, 10 ** 6), steps, config)  # warm-up: renderer start-up
     frames = 0
     start = time.perf_counter()

@@ -41,6 +41,7 @@ def load_run(run: str | Path, device: torch.device) -> tuple[WorldModel, dict]:
             load_module(module)
         model = build_model(config["method"], config["env"], **config["hparams"])
         model.load_state_dict(blob["model"])
+        config = {**config, "kept_epoch": blob.get("kept_epoch")}
     except (KeyError, RuntimeError, EOFError, OSError) as exc:
         raise ValueError(f"{path}: unreadable model ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
@@ -115,7 +116,7 @@ def _rollout(model: WorldModel, z: torch.Tensor, actions: torch.Tensor) -> torch
 
 
 #: where each eval extra lives in an eval file (generators/FORMAT.md)
-HARD_NEGATIVES_KEY = "extras/hardneg/obs"
+HARD_NEGATIVES_KEY = "extras/hardneg/turn{n}/obs"
 TRAVERSAL_KEY = "extras/traversal/{axis}"
 
 
@@ -126,6 +127,7 @@ class EvalContext:
     def __init__(self, model: WorldModel, ds: EpisodeFile, device: torch.device):
         self.model, self.ds, self.device = model, ds, device
         self.enc = Encoder(model, ds, device)
+        self.spec = get_env(ds.env)
         self.actions = ds.tensor("action").to(device)
         self.twin_actions = ds.tensor("twin/action").to(device)
         self.g = ds.tensor("twin/g").to(device)
@@ -136,7 +138,9 @@ class EvalContext:
         """Whether the file carries an eval extra (``hard_negatives``, ``traversals`` or
         ``traversals/<axis>``)."""
         if extra == "hard_negatives":
-            return HARD_NEGATIVES_KEY in self.ds
+            return "extras/hardneg" in self.ds
+        if extra.startswith("hard_negatives/turn"):
+            return HARD_NEGATIVES_KEY.format(n=extra.split("/turn", 1)[1]) in self.ds
         if extra.startswith("traversals/"):
             return TRAVERSAL_KEY.format(axis=extra.split("/", 1)[1]) + "/obs" in self.ds
         if extra == "traversals":
@@ -172,28 +176,36 @@ class EvalContext:
         return (v, v_last, tv, tv_last)
 
     def rollout(self, h: int) -> tuple[torch.Tensor, ...]:
-        """h-step predictions and encoded true latents, of the file and of its twin."""
+        """h-step predictions and encoded true latents, of the file and of its twin, and the
+        encoded start latents: ``(z_pred, z_next, tz_pred, tz_next, z_start)``."""
         model, actions, twin_actions = self.model, self.actions, self.twin_actions
 
         def predict(sl, obs, nxt, twin_obs, twin_nxt):
-            z_pred = _rollout(model, model.encode(obs), actions[sl, :h])
+            z0 = model.encode(obs)
+            z_pred = _rollout(model, z0, actions[sl, :h])
             tz_pred = _rollout(model, model.encode(twin_obs), twin_actions[sl, :h])
-            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt)
+            return z_pred, model.encode(nxt), tz_pred, model.encode(twin_nxt), z0
         return self._cached(("rollout", h), lambda: tuple(self.enc.run(
             predict, ("obs", 0), ("obs", h), ("twin/obs", 0), ("twin/obs", h))))
 
+    def start_latents(self) -> torch.Tensor:
+        """The encoded first observations of the episodes (DIE's normaliser)."""
+        return self.rollout(1)[4]
+
     def ranks(self, h: int) -> torch.Tensor:
-        z_pred, z_next, _, _ = self.rollout(h)
+        z_pred, z_next = self.rollout(h)[:2]
         return self._cached(("ranks", h), lambda: M.ranks(z_pred, z_next))
 
     def die_model_pairs(self, h: int) -> tuple[torch.Tensor, ...]:
-        z_pred, z_next, tz_pred, tz_next = self.rollout(h)
+        z_pred, z_next, tz_pred, tz_next, _ = self.rollout(h)
         if self.perm is not None:
             return (z_pred, z_next[self.perm], tz_pred, tz_next[self.perm])
         return (z_pred, z_next, tz_pred, tz_next)  # the episode's own true latent
 
-    def hard_negatives(self) -> torch.Tensor:
-        return self._cached("hardneg", lambda: self.enc.images(HARD_NEGATIVES_KEY))
+    def hard_negatives(self, n: int) -> torch.Tensor:
+        """The encoded hard negatives turned by 2pi/n, ``[N, K, *Z]``."""
+        return self._cached(("hardneg", n),
+                            lambda: self.enc.images(HARD_NEGATIVES_KEY.format(n=n)))
 
     def traversal(self, axis: str) -> tuple[torch.Tensor, torch.Tensor]:
         """The rolled-forward latents ``[M, S+1, *Z]`` and the encoded frames of a traversal."""
@@ -240,7 +252,8 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
         "eval_data_digest": digest, "eval_data_config": eval_config,
         "parameters": config["parameters"], "hparams": config["hparams"],
         "settings": config["settings"], "hardware": hardware(dev),
-        "train_device": config["device"], "metrics": metrics,
+        "train_device": config["device"], "kept_epoch": config["kept_epoch"],
+        "metrics": metrics,
     }
     write_text_atomic(out, json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result

@@ -35,6 +35,10 @@ class Table:
     labels: dict[str, str] = field(default_factory=dict)
     # (row-group label, method) -> {metric: reference value in displayed units}
     paper: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    #: where every reference number of the table comes from (written beside each in the CSV)
+    source: str = ""
+    #: columns the paper does not report (the reference cell reads "not in paper")
+    not_in_paper: tuple[str, ...] = ()
     note: str = ""
 
 
@@ -60,8 +64,10 @@ TABLES = (
             ("3D Teapot", "sen"): {"th@1_yaw": 100, "th@1_pitch": 100, "th@1_roll": 100,
                                    "hh@1_1step": 100, "ee_s": 0.05, "die_model_1step": 0.45},
         },
-        note="Reference: ICML 2022 poster (seed 000_85fe8b60535e3cae). TH@1 follows the "
-             "benchmark's definition (docs/metrics.md).",
+        source="ICML 2022 poster, Table 1 (seed 000_85fe8b60535e3cae)",
+        note="TH@1 follows the benchmark's definition; HH@1 uses 10 negatives turned by "
+             "exactly 2pi/30, strict; EE(S) is the unnormalised Frobenius distance, the "
+             "paper's units (docs/metrics.md).",
     ),
     Table(
         name="table2_limited_actions",
@@ -86,7 +92,9 @@ TABLES = (
             ("3D Blocks {up,right,down}", "sen"): {"hits@1_10step": 99.9, "mrr_10step": 100,
                                                   "ee_s": 0.96, "die_model_10step": 5},
         },
-        note="Reference: ICML 2022 Table 2 (2D Shapes: one row 'Ours/Full' in the paper).",
+        source="ICML 2022 poster, Table 2 (2D Shapes: one row 'Ours/Full')",
+        note="The paper's 2D Shapes CNN DIE, 0.19, is most likely printed unscaled (SPEC "
+             "section 6); it is shown as printed.",
     ),
     Table(
         name="table3_blocks_all_actions",
@@ -96,10 +104,9 @@ TABLES = (
                  Column("hits@1_10step", "H@1 (10 step)"), Column("mrr_10step", "MRR (10 step)"),
                  Column("ee_s", "EE(S)", digits=2)),
         method_order=("none", "full", "sen"),
-        paper={("3D Blocks", "none"): {"hits@1_10step": 86.5},
-               ("3D Blocks", "full"): {"hits@1_10step": 89.4},
-               ("3D Blocks", "sen"): {"hits@1_10step": 90.8}},
-        note="Reference: the paper's earlier draft (secondary).",
+        not_in_paper=("hits@1_1step", "mrr_1step", "hits@1_10step", "mrr_10step", "ee_s"),
+        note="No reference: the draft's 3D Blocks all-actions row is not a usable number "
+             "(its MRR is below its H@1; SPEC section 6).",
     ),
     Table(
         name="table4_reacher_all_actions",
@@ -112,7 +119,9 @@ TABLES = (
         paper={("Reacher", "none"): {"hits@10_1step": 100, "mrr_1step": 88.3},
                ("Reacher", "full"): {"hits@10_1step": 100, "mrr_1step": 95.5},
                ("Reacher", "sen"): {"hits@10_1step": 100, "mrr_1step": 94.1}},
-        note="Reference: the paper's earlier draft (secondary).",
+        source="the paper's earlier draft (secondary reference)",
+        not_in_paper=("hits@1_1step", "hits@1_10step", "ee_s"),
+        note="The paper code evaluates Reacher at 1 step only.",
     ),
 )
 

@@ -35,10 +35,17 @@ from benchmark.registry import WorldModel, build_model, count_parameters, get_me
 from generators.h5format import package_versions
 from generators.reader import EpisodeFile, TransitionBatches
 
-TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "verify_data", "models"}
+TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "keep", "verify_data",
+              "models"}
 DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "lr_schedule": "constant",
-            "amp": True, "verify_data": True}
+            "amp": False, "keep": "best_loss", "verify_data": True}
 LR_SCHEDULES = ("constant", "cosine")
+#: mixed precision on CUDA: off (fp32, the default), bf16, or fp16 with a gradient scaler
+#: (the paper trained Reacher in fp16); ignored on the CPU (recorded in the run's config)
+AMP_DTYPES = {False: None, "bf16": torch.bfloat16, "fp16": torch.float16}
+#: which weights model.pt keeps: the epoch of lowest mean training loss (the paper code's
+#: sen/train.py: `if avg_loss < best_loss`), or the last epoch
+KEEP = ("best_loss", "last")
 #: hyper-parameters renamed so that every env uses one name; an old name is an error
 RENAMED_HPARAMS = {"embed_hidden": "embedding_hidden", "embed_channels": "embedding_channels",
                    "embed_fields": "embedding_fields", "latent_fields": "latent_dim"}
@@ -157,6 +164,11 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     if settings["lr_schedule"] not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, "
                          f"got {settings['lr_schedule']!r}")
+    if isinstance(settings["amp"], bool) and settings["amp"] is not False or \
+            settings["amp"] not in AMP_DTYPES:
+        raise ValueError(f"amp must be false, bf16 or fp16, got {settings['amp']!r}")
+    if settings["keep"] not in KEEP:
+        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {settings['keep']!r}")
     hparams = dict(hparams or {})
     dev = resolve_device(device)
     out = Path(out)
@@ -178,6 +190,9 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     chash = config_hash(config)
     ckpt_path = out / "checkpoint.pt"
     start_epoch, start_batch, gen_state, history = 0, 0, None, []
+    amp_dtype = AMP_DTYPES[settings["amp"]] if dev.type == "cuda" else None
+    scaler = torch.amp.GradScaler("cuda") if amp_dtype is torch.float16 else None
+    best = {"loss": math.inf, "epoch": 0, "model": None}   # the kept weights (keep: best_loss)
     if ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path)
         if ckpt["config_hash"] == chash:
@@ -185,6 +200,9 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
             optimiser.load_state_dict(ckpt["optimiser"])
             start_epoch, start_batch = ckpt["epoch"], ckpt["batch"]
             gen_state, history = ckpt["generator"], ckpt["history"]
+            best = ckpt.get("best", best)
+            if scaler is not None and ckpt.get("scaler") is not None:
+                scaler.load_state_dict(ckpt["scaler"])
             if progress:
                 print(f"resuming {out} at epoch {start_epoch}, batch {start_batch}",
                       file=sys.stderr)
@@ -193,7 +211,6 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                   file=sys.stderr)
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
-    use_amp = bool(settings["amp"]) and dev.type == "cuda"
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True, warn_only=True)
     live = _live(out, resume=start_epoch > 0 or start_batch > 0)
@@ -220,15 +237,21 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                     for group in optimiser.param_groups:
                         group["lr"] = learning_rate(settings, epoch * n_batches + b,
                                                     settings["epochs"] * n_batches)
-                    amp = torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else nullcontext()
+                    amp = (torch.autocast("cuda", dtype=amp_dtype) if amp_dtype is not None
+                           else nullcontext())
                     with amp:
                         loss, logs = model.loss(batch["obs"], batch["action"], batch["next_obs"],
                                                 generator=gen)
                     if not torch.isfinite(loss):
                         raise RuntimeError(f"loss became {float(loss)} at epoch {epoch + 1}")
                     optimiser.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimiser.step()
+                    if scaler is not None:
+                        scaler.scale(loss).backward()
+                        scaler.step(optimiser)
+                        scaler.update()
+                    else:
+                        loss.backward()
+                        optimiser.step()
                     steps_done += 1
                     logs = {"loss": float(loss.detach()), **logs}
                     for k, v in logs.items():
@@ -244,9 +267,14 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                               / max(time.perf_counter() - t0, 1e-9))
                 history.append(record)
                 start_batch, resume_point = 0, None
+                if settings["keep"] == "last" or record["loss"] < best["loss"]:
+                    best = {"loss": record["loss"], "epoch": epoch + 1,
+                            "model": {k: v.detach().clone()
+                                      for k, v in model.state_dict().items()}}
                 _atomic_save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                               "epoch": epoch + 1, "batch": 0, "generator": None,
-                              "history": history, "config_hash": chash}, ckpt_path)
+                              "history": history, "config_hash": chash, "best": best,
+                              "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
                 _log_epoch(live, record)
                 if progress:
                     print(f"{env}/{method} seed {seed} epoch {epoch + 1}/{settings['epochs']}: "
@@ -257,15 +285,19 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
             e, nb, state = resume_point
             _atomic_save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                           "epoch": e, "batch": nb, "generator": state,
-                          "history": history, "config_hash": chash}, ckpt_path)
+                          "history": history, "config_hash": chash, "best": best,
+                          "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
         raise
     finally:
         torch.use_deterministic_algorithms(deterministic)
         if live is not None:
             live.end()
+    kept = best["model"] if best["model"] is not None else model.state_dict()
     summary = {"config_hash": chash, "epochs": settings["epochs"], "history": history,
-               "parameters": config["parameters"]}
-    _atomic_save({"model": model.state_dict(), "config": config}, out / "model.pt")
+               "parameters": config["parameters"], "kept_epoch": best["epoch"],
+               "kept_loss": best["loss"], "keep": settings["keep"]}
+    _atomic_save({"model": kept, "config": config, "kept_epoch": best["epoch"]},
+                 out / "model.pt")
     (out / "train.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -66,7 +66,7 @@ def generate(env: str, split: str, episodes: int, steps: int, seed: int, out: st
                              ("workers", workers, 1), ("seed", seed, 0)):
         if not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    config = spec.make_config(actions, dict(options or {}))
+    config = spec.resolve_config(actions, dict(options or {}), seed)
     out = Path(out)
     h5format.check_writable(out, force)
     with h5format.atomic_h5(out, force=force) as f:

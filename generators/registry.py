@@ -45,6 +45,10 @@ EpisodeFn = Callable[[np.random.SeedSequence, int, dict], "dict[str, np.ndarray]
 ExtrasFn = Callable[[np.random.SeedSequence, dict], "dict[str, np.ndarray]"]
 ConfigFn = Callable[["str | None", dict], dict]
 
+#: spawn key of a file's own seed for per-file draws (``EnvSpec.file_config``); episodes use
+#: their index, the extras ``2**31``
+FILE_KEY = 2 ** 31 + 1
+
 #: the eval extras an env may produce; metrics declare which of them they need
 EVAL_EXTRAS = ("hard_negatives", "traversals")
 
@@ -128,6 +132,9 @@ class EnvSpec:
     make_config: ConfigFn     # (actions, options) -> full validated config dict
     episode: EpisodeFn
     extras: ExtrasFn | None = None
+    #: per-file random draws added to the config before the episodes (e.g. the Teapot's one
+    #: twin element per file): ``file_config(seed, config) -> config``, with its own seed
+    file_config: Callable[[np.random.SeedSequence, dict], dict] | None = None
     #: the eval extras the eval split can carry (a subset of :data:`EVAL_EXTRAS`)
     eval_extras: tuple[str, ...] = ()
     #: names of the traversal sets (``extras/traversal/<name>``), when it has traversals
@@ -137,14 +144,29 @@ class EnvSpec:
     default_splits: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: the paper's batch size for this env (benchmarks; params.yaml sets the trained one)
     paper_batch_size: int = 1024
+    #: units of EE(S): "relative" (divided by the mean embedding norm, the paper code's form)
+    #: or "absolute" (the mean distance itself: the Teapot's Frobenius distance, Table 1)
+    ee_units: str = "relative"
 
     def __post_init__(self) -> None:
         unknown = set(self.eval_extras) - set(EVAL_EXTRAS)
         if unknown:
             raise ValueError(f"env {self.name!r}: unknown eval extras {sorted(unknown)}; "
                              f"known: {list(EVAL_EXTRAS)}")
+        if self.ee_units not in ("relative", "absolute"):
+            raise ValueError(f"env {self.name!r}: ee_units must be relative or absolute, "
+                             f"got {self.ee_units!r}")
         if self.traversal_axes and "traversals" not in self.eval_extras:
             raise ValueError(f"env {self.name!r}: traversal_axes without 'traversals' extras")
+
+    def resolve_config(self, actions: str | None, options: dict, seed: int) -> dict:
+        """The full config of a file with root seed ``seed``: ``make_config`` and, when the
+        env has one, ``file_config`` (with the file's child seed ``FILE_KEY``)."""
+        config = self.make_config(actions, dict(options))
+        if self.file_config is not None:
+            config = self.file_config(np.random.SeedSequence(seed, spawn_key=(FILE_KEY,)),
+                                      config)
+        return config
 
     @property
     def obs_shape(self) -> tuple[int, int, int]:

@@ -74,7 +74,7 @@ import numpy as np
 from generators import so3
 from generators.registry import ActionSpace, EnvSpec, Symmetry, check_option_keys, register_env
 
-VERSION = "1"
+VERSION = "2"   # 2: one twin g per file; hard negatives at exact angles 2pi/n
 DATA_FILE = Path(__file__).resolve().parent / "data" / "utah_teapot_bezier.json"
 
 MESH_RESOLUTION = 6          # quads per side of each Bezier patch
@@ -102,9 +102,10 @@ RENDER_DEFAULTS = {  # keyword arguments of TeapotRenderer
 ACTION_SETS = ("large", "small")
 STEP_ANGLE = 2.0 * math.pi / 30.0   # small actions and traversal steps
 TRAVERSAL_AXES = (("yaw", "z"), ("pitch", "y"), ("roll", "x"))
+STEP_TURNS = 30                     # 2pi/30: one small-action step, the HH@1 negatives' angle
 DEFAULT_OPTIONS = {
     "hard_negatives": 0,
-    "hard_negative_angle": 0.1,
+    "hard_negative_turns": [STEP_TURNS],   # negatives turned by exactly 2pi/n, for each n
     "traversals": 0,
     "traversal_steps": 30,
 }
@@ -355,29 +356,51 @@ def _count(name: str, value: object, low: int) -> int:
 def make_config(actions: str | None, options: Mapping) -> dict:
     """Validate the action set (``"large"`` default, or ``"small"``) and the options.
 
-    Options: ``hard_negatives`` (int >= 0, default 0), ``hard_negative_angle``
-    (radians in (0, pi], default 0.1), ``traversals`` (int >= 0, default 0),
-    ``traversal_steps`` (int >= 1, default 30). Returns a JSON-able dict with every
-    value resolved, the fixed rendering settings included.
+    Options: ``hard_negatives`` (K, int >= 0, default 0), ``hard_negative_turns`` (a list of
+    integers n >= 2, default ``[30]``: for each n, K negatives per transition, the true next
+    pose turned by exactly ``2 pi / n`` about Haar-random axes), ``traversals`` (int >= 0,
+    default 0), ``traversal_steps`` (int >= 1, default 30). Returns a JSON-able dict with
+    every value resolved, the fixed rendering settings included.  The twin's group element
+    is drawn once per file (:func:`file_config`).
     """
     actions = "large" if actions is None else actions
     if actions not in ACTION_SETS:
         raise ValueError(f"teapot actions must be one of {', '.join(ACTION_SETS)}, got {actions!r}")
     opts = {**DEFAULT_OPTIONS, **check_option_keys("teapot", options, DEFAULT_OPTIONS)}
-    angle = opts["hard_negative_angle"]
-    if isinstance(angle, bool) or not isinstance(angle, (int, float, np.integer, np.floating)) \
-            or not 0.0 < float(angle) <= math.pi:
-        raise ValueError(f"teapot option hard_negative_angle must be in (0, pi] radians, got {angle!r}")
+    turns = opts["hard_negative_turns"]
+    if (not isinstance(turns, (list, tuple)) or not turns
+            or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2
+                   for n in turns) or len(set(turns)) != len(turns)):
+        raise ValueError("teapot option hard_negative_turns must be a list of distinct integers "
+                         f"n >= 2 (angles 2pi/n), got {turns!r}")
     return {
         "actions": actions,
         "hard_negatives": _count("hard_negatives", opts["hard_negatives"], 0),
-        "hard_negative_angle": float(angle),
+        "hard_negative_turns": [int(n) for n in turns],
         "traversals": _count("traversals", opts["traversals"], 0),
         "traversal_steps": _count("traversal_steps", opts["traversal_steps"], 1),
         "step_angle": STEP_ANGLE,
         "traversal_axes": {name: axis for name, axis in TRAVERSAL_AXES},
         "render": _render_settings(),
     }
+
+
+def file_config(seed: np.random.SeedSequence, config: dict) -> dict:
+    """``config`` with the file's twin group element ``twin_g``: one Haar-random rotation per
+    file, drawn from the file's own seed (SPEC section 5: every twin of a file uses one g)."""
+    g = so3.haar_rotations(np.random.default_rng(seed), 1)[0]
+    return {**config, "twin_g": g.astype(np.float32).astype(np.float64).tolist()}
+
+
+def twin_element(config: Mapping) -> np.ndarray:
+    """The file's twin element ``g`` (float64, exactly the float32 that is stored)."""
+    if "twin_g" not in config:
+        raise ValueError("teapot config has no twin_g: make it with make_config, then "
+                         "file_config (generate() does both)")
+    g = np.asarray(config["twin_g"], dtype=np.float64)
+    if g.shape != (3, 3) or not so3.is_rotation(g, atol=1e-5):
+        raise ValueError("teapot config twin_g must be a 3x3 rotation matrix")
+    return g
 
 
 def _render_settings() -> dict:
@@ -391,6 +414,8 @@ def _checked(config: Mapping) -> dict:
     if not isinstance(config, Mapping) or "actions" not in config:
         raise ValueError("teapot config must be a dict made by make_config")
     resolved = make_config(config["actions"], {k: config[k] for k in DEFAULT_OPTIONS if k in config})
+    if "twin_g" in config:
+        resolved["twin_g"] = config["twin_g"]
     def canonical(value: object) -> str:
         return json.dumps(value, sort_keys=True, default=lambda o: np.asarray(o).tolist())
 
@@ -428,7 +453,7 @@ def episode(seed: np.random.SeedSequence, steps: int, config: dict) -> dict[str,
     states[0] = r0
     for t in range(steps):
         states[t + 1] = actions[t] @ states[t]
-    g = so3.haar_rotations(rng, 1)[0]
+    g = twin_element(config)
     twin_states = twin_state(states, g)
     twin_actions = twin_action(actions, g)
 
@@ -444,11 +469,11 @@ def episode(seed: np.random.SeedSequence, steps: int, config: dict) -> dict[str,
         "twin/state/rotation": twin_state32,
     }
     k = config["hard_negatives"]
-    if k > 0:
-        q = so3.small_rotations(rng, k, config["hard_negative_angle"])
+    for n in config["hard_negative_turns"] if k > 0 else ():
+        q = so3.exp_map(so3.random_unit_vectors(rng, k) * (2.0 * math.pi / n))
         hard32, hard_obs = _render_stored(renderer, q @ states[1])
-        out["extras/hardneg/state"] = hard32
-        out["extras/hardneg/obs"] = hard_obs
+        out[f"extras/hardneg/turn{n}/state"] = hard32
+        out[f"extras/hardneg/turn{n}/obs"] = hard_obs
     return out
 
 
@@ -505,12 +530,13 @@ SPEC = register_env(EnvSpec(
     action=ActionSpace("rotation", shape=(3, 3)),
     symmetry=Symmetry(group="SO(3)", element="(3, 3) float32 Haar-random rotation",
                       act_on_state=twin_state, act_on_action=twin_action),
-    make_config=make_config, episode=episode, extras=extras,
+    make_config=make_config, episode=episode, extras=extras, file_config=file_config,
     eval_extras=("hard_negatives", "traversals"),
     traversal_axes=tuple(name for name, _ in TRAVERSAL_AXES),
+    ee_units="absolute",
     default_splits={
         "train": {"episodes": 100000, "steps": 1, "seed": 31, "actions": "large"},
         "eval": {"episodes": 10000, "steps": 1, "seed": 32, "actions": "large",
-                 "options": {"hard_negatives": 10, "hard_negative_angle": 0.1,
+                 "options": {"hard_negatives": 10, "hard_negative_turns": [120, 60, 30, 15],
                              "traversals": 30}}},
 ))

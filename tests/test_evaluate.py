@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -134,8 +136,9 @@ class TeapotOracle(WorldModel):
     def __init__(self, ds: EpisodeFile):
         super().__init__("teapot")
         self.poses: dict[bytes, np.ndarray] = {}
-        pairs = [("obs", "state/rotation"), ("twin/obs", "twin/state/rotation"),
-                 ("extras/hardneg/obs", "extras/hardneg/state")]
+        pairs = [("obs", "state/rotation"), ("twin/obs", "twin/state/rotation")]
+        pairs += [(f"extras/hardneg/turn{n}/obs", f"extras/hardneg/turn{n}/state")
+                  for n in ds.config["hard_negative_turns"]]
         pairs += [(f"extras/traversal/{a}/obs", f"extras/traversal/{a}/state")
                   for a in ("yaw", "pitch", "roll")]
         for obs_key, state_key in pairs:
@@ -157,18 +160,66 @@ class TeapotOracle(WorldModel):
         return g @ v
 
 
-def test_teapot_oracle_scores_perfectly_with_one_g_per_episode(tmp_path):
-    """Every Teapot twin has its own Haar-random g: DIE pairs must still share one g."""
+def test_teapot_oracle_scores_perfectly_with_one_g_per_file(tmp_path):
+    """A pose-exact oracle: 100 at every HH@1 angle and every TH@1 axis, EE = DIE = 0; the
+    file's twins share one g, so DIE pairs episodes as on the other envs."""
     path = tmp_path / "teapot_eval.h5"
     generate("teapot", "eval", 12, 1, 4, path, actions="large", progress=False,
-             options={"hard_negatives": 3, "traversals": 2})
+             options={"hard_negatives": 3, "hard_negative_turns": [120, 60, 30, 15],
+                      "traversals": 2})
     with EpisodeFile(path) as ds:
         oracle = TeapotOracle(ds)
-        assert len({g.tobytes() for g in ds.array("twin/g")}) == 12        # one g per episode
+        assert len({g.tobytes() for g in ds.array("twin/g")}) == 1         # one g per file
         m = evaluate(oracle, ds, torch.device("cpu"))
     assert m["hits@1_1step"] == 100.0 and m["hh@1_1step"] == 100.0
+    assert [m[f"hh@1_1step_turn{n}"] for n in (120, 60, 30, 15)] == [100.0] * 4
     assert m["th@1_yaw"] == m["th@1_pitch"] == m["th@1_roll"] == 100.0
     assert m["ee_s"] < 1e-5 and m["die_s"] < 1e-5 and m["die_model_1step"] < 1e-5
+
+
+def test_teapot_ee_is_in_the_papers_units():
+    """EE(S) on the Teapot is the unnormalised mean Frobenius distance (Table 1): an S that
+    outputs a random rotation scores 16 sqrt(2) / (3 pi) = 2.40 +- 0.05 on 4000 samples; an
+    exact one 0; the grid worlds keep the relative form (divided by the mean norm)."""
+    from types import SimpleNamespace
+
+    from benchmark.metrics import get_metric
+    from generators.registry import get_env
+    gen = torch.Generator().manual_seed(0)
+
+    def haar(n):
+        q = torch.randn(n, 4, generator=gen, dtype=torch.float64)
+        return _quaternion_matrix(q / q.norm(dim=1, keepdim=True))
+
+    v, g, random_twin = haar(4000), haar(1).expand(4000, 3, 3), haar(4000)
+    ee = get_metric("ee_s").fn
+    teapot = get_env("teapot")
+    exact = SimpleNamespace(spec=teapot, twin_embeddings=lambda: (v, g @ v, g @ v))
+    random = SimpleNamespace(spec=teapot, twin_embeddings=lambda: (v, random_twin, g @ v))
+    assert ee(exact) < 1e-12
+    assert abs(ee(random) - 16 * math.sqrt(2) / (3 * math.pi)) < 0.05, ee(random)
+    grid = SimpleNamespace(spec=get_env("blocks"), twin_embeddings=lambda: (
+        2 * v, random_twin, g @ v))       # relative: the same distances over mean norm 2 sqrt(3)
+    assert ee(grid) == pytest.approx(ee(random) / (2 * math.sqrt(3)), rel=1e-9)
+
+
+def _quaternion_matrix(q):
+    w, x, y, z = q.unbind(1)
+    return torch.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+                        2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+                        2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+                       1).reshape(-1, 3, 3)
+
+
+def test_die_uses_the_mean_norm_of_the_start_latents():
+    """DIE's normaliser (the paper code's): the mean norm of the encoded start latents, not of
+    the compared latents, on hand-made latents."""
+    from benchmark.metrics import distance_invariance_error
+    f1 = torch.tensor([[3.0, 4.0], [0.0, 1.0]])      # distances to f2: 5 and 1
+    f2 = torch.zeros(2, 2)
+    gf1 = torch.tensor([[0.0, 3.0], [0.0, 2.0]])     # distances 3 and 2: |5-3| + |1-2| = 3
+    start = torch.tensor([[6.0, 8.0], [0.0, 2.0]])   # mean norm 6
+    assert distance_invariance_error(f1, f2, gf1, f2, start) == pytest.approx(3 / 2 / 6)
 
 
 def test_die_partners_only_across_episodes_that_share_g():

@@ -183,16 +183,19 @@ def test_hard_hits_ideal_degenerate_and_by_hand():
     target = torch.randn(40, 6, generator=g)
     negatives = target.unsqueeze(1) + 0.1 * torch.randn(40, 5, 6, generator=g)
     assert hard_hits_at_1(target.clone(), target, negatives) == 100.0
-    # degenerate: every negative is a copy of the target -> ties go to the true one
+    # strict (SPEC section 5): every negative a copy of the target -> every sample ties, 0
     copies = target.unsqueeze(1).expand(40, 5, 6).clone()
-    assert hard_hits_at_1(target + 0.3, target, copies) == 100.0
+    assert hard_hits_at_1(target + 0.3, target, copies) == 0.0
+    # a collapsed model (one latent for every image) scores 0, not 100
+    point = torch.zeros(40, 6)
+    assert hard_hits_at_1(point, point, point.unsqueeze(1).expand(40, 5, 6)) == 0.0
     # by hand: 1-D, target 0, negatives at +-1; predictions 0.2 (hit), 0.7 (miss: closer to
-    # +1), -0.5 (tie with -1: hit), 3 (miss)
-    tgt = torch.zeros(4, 1)
-    neg = torch.tensor([[[1.0], [-1.0]]]).expand(4, 2, 1)
-    pred = torch.tensor([[0.2], [0.7], [-0.5], [3.0]])
-    assert hard_hits_at_1(pred, tgt, neg) == 50.0
-    assert hard_hits_at_1(pred, tgt, neg, chunk=1) == 50.0
+    # +1), -0.5 (tie with -1: a miss), -0.49 (hit), 3 (miss)
+    tgt = torch.zeros(5, 1)
+    neg = torch.tensor([[[1.0], [-1.0]]]).expand(5, 2, 1)
+    pred = torch.tensor([[0.2], [0.7], [-0.5], [-0.49], [3.0]])
+    assert hard_hits_at_1(pred, tgt, neg) == 40.0
+    assert hard_hits_at_1(pred, tgt, neg, chunk=1) == 40.0
 
 
 def test_hard_hits_bad_shapes():
@@ -348,9 +351,12 @@ def test_applicable_metrics_follow_env_extras_and_horizons():
     teapot = keys("teapot", 1)
     assert teapot == sorted(["ee_s", "die_s", "hits@1_1step", "hits@10_1step", "mrr_1step",
                              "die_model_1step", "hh@1_1step", "th@1_yaw", "th@1_pitch",
-                             "th@1_roll"])
+                             "th@1_roll", "hh@1_1step_turn120", "hh@1_1step_turn60",
+                             "hh@1_1step_turn30", "hh@1_1step_turn15"])
     bare = keys("teapot", 1, has=lambda extra: False)   # an eval file without extras
-    assert "hh@1_1step" not in bare and not any(k.startswith("th@1") for k in bare)
+    assert not any(k.startswith(("hh@1", "th@1")) for k in bare)
+    coarse = keys("teapot", 1, has=lambda extra: extra != "hard_negatives/turn30")
+    assert "hh@1_1step" not in coarse and "hh@1_1step_turn15" in coarse
 
 
 def test_bench_ranking_script_small(capsys):

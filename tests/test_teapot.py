@@ -21,8 +21,13 @@ def renderer() -> teapot.TeapotRenderer:
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return teapot.make_config(None, {"hard_negatives": 6, "hard_negative_angle": 0.1,
+    return _file_config(None, {"hard_negatives": 6, "hard_negative_turns": [60, 30],
                                      "traversals": 2})
+
+
+def _file_config(actions, options) -> dict:
+    """A file's config: make_config, then the file's twin element (seed 99)."""
+    return teapot.SPEC.resolve_config(actions, options, 99)
 
 
 def _seed(n: int) -> np.random.SeedSequence:
@@ -177,8 +182,11 @@ def test_make_config_defaults_and_json():
     ("large", {"hard_negatives": -1}),
     ("large", {"hard_negatives": 2.5}),
     ("large", {"hard_negatives": True}),
-    ("large", {"hard_negative_angle": 0.0}),
-    ("large", {"hard_negative_angle": 4.0}),
+    ("large", {"hard_negative_angle": 0.1}),       # retired: negatives are at 2pi/n
+    ("large", {"hard_negative_turns": [1]}),
+    ("large", {"hard_negative_turns": []}),
+    ("large", {"hard_negative_turns": [30, 30]}),
+    ("large", {"hard_negative_turns": 30}),
     ("large", {"traversals": -3}),
     ("large", {"traversal_steps": 0}),
     ("large", ["hard_negatives"]),
@@ -197,7 +205,7 @@ def test_registered_spec():
 # --- episodes --------------------------------------------------------------------------------
 def test_episode_shapes_dynamics_and_stored_renders(renderer):
     steps = 3
-    ep = teapot.episode(_seed(0), steps, teapot.make_config(None, {}))
+    ep = teapot.episode(_seed(0), steps, _file_config(None, {}))
     shapes = {
         "obs": ((steps + 1, SIZE, SIZE, 1), np.uint8),
         "action": ((steps, 3, 3), np.float32),
@@ -221,7 +229,7 @@ def test_episode_shapes_dynamics_and_stored_renders(renderer):
 
 
 def test_twin_is_the_left_action_of_g():
-    ep = teapot.episode(_seed(1), 4, teapot.make_config(None, {}))
+    ep = teapot.episode(_seed(1), 4, _file_config(None, {}))
     g = ep["twin/g"].astype(np.float64)
     r, a = ep["state/rotation"].astype(np.float64), ep["action"].astype(np.float64)
     tr, ta = ep["twin/state/rotation"].astype(np.float64), ep["twin/action"].astype(np.float64)
@@ -234,7 +242,7 @@ def test_twin_is_the_left_action_of_g():
 
 
 def test_small_actions_come_from_the_small_set():
-    ep = teapot.episode(_seed(2), 20, teapot.make_config("small", {}))
+    ep = teapot.episode(_seed(2), 20, _file_config("small", {}))
     acts = teapot.small_action_set()
     dist = np.abs(ep["action"][:, None].astype(np.float64) - acts[None]).max(axis=(2, 3))
     assert np.all(dist.min(axis=1) < 1e-6)
@@ -242,7 +250,7 @@ def test_small_actions_come_from_the_small_set():
 
 
 def test_large_actions_are_spread_over_so3():
-    ep = teapot.episode(_seed(3), 60, teapot.make_config("large", {}))
+    ep = teapot.episode(_seed(3), 60, _file_config("large", {}))
     angles = so3.geodesic_angle(np.eye(3), ep["action"].astype(np.float64))
     assert angles.max() > 2.0 and angles.mean() > 1.5  # Haar mean angle is ~2.21
 
@@ -254,24 +262,49 @@ def test_episodes_are_deterministic_per_seed_and_differ_across_seeds(config):
     assert set(a) == set(b) == set(c)
     for key in a:
         assert a[key].tobytes() == b[key].tobytes(), key
-        assert a[key].tobytes() != c[key].tobytes(), key
+        if key != "twin/g":   # the twin's g belongs to the file, not the episode
+            assert a[key].tobytes() != c[key].tobytes(), key
+    assert a["twin/g"].tobytes() == c["twin/g"].tobytes()
 
 
-def test_hard_negatives_are_close_to_the_true_next_pose_but_not_equal(config):
+def test_hard_negatives_are_turned_by_exactly_2pi_over_n_about_random_axes(config):
     ep = teapot.episode(_seed(6), 1, config)
     k = config["hard_negatives"]
-    hard = ep["extras/hardneg/state"].astype(np.float64)
-    assert hard.shape == (k, 3, 3) and ep["extras/hardneg/obs"].shape == (k, SIZE, SIZE, 1)
     nxt = ep["state/rotation"][1].astype(np.float64)
-    angles = so3.geodesic_angle(nxt, hard)
-    assert np.all(angles > 0.05 - 1e-3) and np.all(angles < 0.1 + 1e-3)
     true_image = ep["obs"][1]
-    for image in ep["extras/hardneg/obs"]:
-        assert not np.array_equal(image, true_image)
-    # they are much closer to the true next image than an unrelated pose is
-    diff = np.abs(ep["extras/hardneg/obs"].astype(int) - true_image.astype(int)).mean()
-    other = np.abs(ep["obs"][0].astype(int) - true_image.astype(int)).mean()
-    assert diff < other
+    axes = []
+    for n in config["hard_negative_turns"]:
+        hard = ep[f"extras/hardneg/turn{n}/state"].astype(np.float64)
+        obs = ep[f"extras/hardneg/turn{n}/obs"]
+        assert hard.shape == (k, 3, 3) and obs.shape == (k, SIZE, SIZE, 1)
+        np.testing.assert_allclose(so3.geodesic_angle(nxt, hard), 2 * np.pi / n, atol=2e-6)
+        rel = hard @ nxt.T                         # the turn q, with hard = q @ next pose
+        axes.append(np.stack([so3.vee(r - r.T) for r in rel]))   # 2 sin(angle) * axis
+        for image in obs:
+            assert not np.array_equal(image, true_image)
+    axes = np.concatenate(axes)
+    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
+    assert len({tuple(np.round(a, 6)) for a in axes}) == len(axes)   # random, distinct axes
+    # the finer the turn, the closer the negatives' images are to the true next image
+    diffs = [np.abs(ep[f"extras/hardneg/turn{n}/obs"].astype(int) - true_image.astype(int)).mean()
+             for n in sorted(config["hard_negative_turns"], reverse=True)]
+    assert diffs == sorted(diffs)
+
+
+def test_one_twin_element_per_file(tmp_path):
+    from generators.generate import generate
+    from generators.reader import EpisodeFile
+    path = tmp_path / "t.h5"
+    generate("teapot", "eval", 5, 1, 3, path, progress=False)
+    with EpisodeFile(path) as ds:
+        g = ds.array("twin/g")
+        assert len({x.tobytes() for x in g}) == 1
+        np.testing.assert_array_equal(g[0], np.asarray(ds.config["twin_g"], dtype=np.float32))
+    generate("teapot", "eval", 5, 1, 4, tmp_path / "u.h5", progress=False)
+    with EpisodeFile(tmp_path / "u.h5") as ds:
+        assert ds.array("twin/g")[0].tobytes() != g[0].tobytes()   # drawn from the file's seed
+    with pytest.raises(ValueError, match="twin_g"):
+        teapot.episode(_seed(0), 1, teapot.make_config(None, {}))
 
 
 def test_episode_rejects_bad_steps_and_foreign_config(config):

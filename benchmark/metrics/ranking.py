@@ -173,9 +173,9 @@ def hard_hits_at_1(pred: torch.Tensor, target: torch.Tensor, negatives: torch.Te
                    chunk: int = 1024) -> float:
     """HH@1 in percent: hits among the true next state and hard negatives close to it.
 
-    Sample i is a hit when, among the candidates ``{target[i]} U negatives[i]``, the
-    candidate nearest to the *prediction* ``pred[i]`` is ``target[i]`` (ties go to the
-    true one). Direction: distances are measured from the prediction to each candidate,
+    Sample i is a hit when the prediction ``pred[i]`` is *strictly* closer to ``target[i]``
+    than to every negative in ``negatives[i]`` (SPEC section 5: a tie is a miss, so a
+    collapsed model that maps everything to one point scores 0). Direction: distances are measured from the prediction to each candidate,
     the natural reading here because every sample has its own candidate set (there is no
     shared pool of predictions to rank around a target, as in :func:`ranks`).
 
@@ -202,7 +202,7 @@ def hard_hits_at_1(pred: torch.Tensor, target: torch.Tensor, negatives: torch.Te
         sl = slice(start, min(start + chunk, n))
         cands = torch.cat([target[sl].unsqueeze(1), negatives[sl]], dim=1)  # [c, 1 + K, D]
         dist = _sq_dist_to_candidates(pred[sl], cands)
-        hits += int((dist[:, 0] <= dist[:, 1:].min(dim=1).values).sum())
+        hits += int((dist[:, 0] < dist[:, 1:].min(dim=1).values).sum())
     return 100.0 * hits / n
 
 

@@ -5,11 +5,13 @@ registered with :func:`register_metric`, which declares
 
 * ``key``: the template of its key(s) in the metrics JSON (``"hits@1_{h}step"``,
   ``"th@1_{axis}"``, ``"ee_s"``): ``{h}`` is filled with each of ``horizons``, ``{axis}``
-  with each traversal axis of the env (:attr:`generators.registry.EnvSpec.traversal_axes`);
+  with each traversal axis of the env (:attr:`generators.registry.EnvSpec.traversal_axes`),
+  ``{n}`` with each of ``turns`` (hard negatives turned by ``2 pi / n``);
 * ``needs``: what it consumes, a subset of :data:`NEEDS`: ``"rollout"`` (h-step
   predictions; applies when the eval file has at least ``h`` steps), ``"twin"`` (the
   rotated twin), ``"hard_negatives"`` and ``"traversals"`` (eval extras: applies only to
-  envs that declare them and files that carry them);
+  envs that declare them and files that carry them; ``"hard_negatives/turn30"`` names one
+  set of negatives);
 * ``envs``: the envs it is restricted to (``None``: every env that provides what it needs).
 
 ``benchmark.evaluate`` loops over :func:`applicable` metrics; the tables check their
@@ -30,7 +32,7 @@ from typing import Callable, Iterator
 from generators.registry import EVAL_EXTRAS, EnvSpec, all_envs
 
 NEEDS = ("rollout", "twin") + EVAL_EXTRAS
-_FIELDS = {"h": r"(?P<h>\d+)", "axis": r"(?P<axis>[a-z][a-z0-9_]*)"}
+_FIELDS = {"h": r"(?P<h>\d+)", "axis": r"(?P<axis>[a-z][a-z0-9_]*)", "n": r"(?P<n>\d+)"}
 
 
 class UnknownMetricError(KeyError, ValueError):
@@ -47,6 +49,7 @@ class MetricSpec:
     fn: Callable[..., "float | None"]
     needs: tuple[str, ...] = ()
     horizons: tuple[int, ...] = ()
+    turns: tuple[int, ...] = ()
     envs: tuple[str, ...] | None = None
     description: str = ""
 
@@ -58,12 +61,20 @@ class MetricSpec:
         if ("h" in fields) != bool(self.horizons):
             raise ValueError(f"metric {self.name!r}: a key with {{h}} needs horizons, and "
                              "horizons need {h} in the key")
-        if "axis" in fields and "traversals" not in self.needs:
+        if ("n" in fields) != bool(self.turns) or (self.turns and
+                                                   "hard_negatives" not in self._extras()):
+            raise ValueError(f"metric {self.name!r}: a key with {{n}} needs turns and "
+                             "'hard_negatives', and turns need {n} in the key")
+        if "axis" in fields and "traversals" not in self._extras():
             raise ValueError(f"metric {self.name!r}: {{axis}} keys need 'traversals'")
-        unknown = set(self.needs) - set(NEEDS)
+        unknown = self._extras() - set(NEEDS)
         if unknown:
             raise ValueError(f"metric {self.name!r}: unknown needs {sorted(unknown)}; "
                              f"known: {list(NEEDS)}")
+
+    def _extras(self) -> set[str]:
+        """The needs without qualifiers (``hard_negatives/turn30`` -> ``hard_negatives``)."""
+        return {need.split("/", 1)[0] for need in self.needs}
 
     @property
     def pattern(self) -> re.Pattern:
@@ -77,17 +88,23 @@ class MetricSpec:
         ``steps`` steps; ``has(extra)`` tells whether the file carries an eval extra."""
         if self.envs is not None and spec.name not in self.envs:
             return
-        for extra in EVAL_EXTRAS:
-            if extra in self.needs and not (extra in spec.eval_extras and has(extra)):
+        for need in self.needs:
+            extra = need.split("/", 1)[0]
+            if extra in EVAL_EXTRAS and not (extra in spec.eval_extras and has(need)):
                 return
         horizons = [h for h in self.horizons if h <= steps] if self.horizons else [None]
         axes = list(spec.traversal_axes) if "{axis}" in self.key else [None]
+        turns = list(self.turns) or [None]
         for h in horizons:
             for axis in axes:
-                kwargs = {k: v for k, v in (("h", h), ("axis", axis)) if v is not None}
-                if axis is not None and not has(f"traversals/{axis}"):
-                    continue
-                yield self.key.format(**kwargs), kwargs
+                for n in turns:
+                    kwargs = {k: v for k, v in (("h", h), ("axis", axis), ("n", n))
+                              if v is not None}
+                    if axis is not None and not has(f"traversals/{axis}"):
+                        continue
+                    if n is not None and not has(f"hard_negatives/turn{n}"):
+                        continue
+                    yield self.key.format(**kwargs), kwargs
 
 
 _METRICS: dict[str, MetricSpec] = {}
@@ -95,12 +112,13 @@ _BUILTIN_MODULE = "benchmark.metrics.standard"
 
 
 def register_metric(name: str, *, key: str, needs: tuple[str, ...] = (),
-                    horizons: tuple[int, ...] = (), envs: tuple[str, ...] | None = None,
-                    ) -> Callable[[Callable], Callable]:
+                    horizons: tuple[int, ...] = (), turns: tuple[int, ...] = (),
+                    envs: tuple[str, ...] | None = None) -> Callable[[Callable], Callable]:
     """Decorator registering ``fn(ctx, **variant) -> float | None`` as metric ``name``."""
     def deco(fn: Callable) -> Callable:
         spec = MetricSpec(name=name, key=key, fn=fn, needs=tuple(needs),
-                          horizons=tuple(horizons), envs=tuple(envs) if envs else None,
+                          horizons=tuple(horizons), turns=tuple(turns),
+                          envs=tuple(envs) if envs else None,
                           description=(fn.__doc__ or "").strip().splitlines()[0]
                           if fn.__doc__ else "")
         if name in _METRICS and _METRICS[name].fn is not fn:
@@ -146,6 +164,8 @@ def metric_for_key(key: str) -> MetricSpec:
             continue
         fields = match.groupdict()
         if "h" in fields and int(fields["h"]) not in metric.horizons:
+            continue
+        if "n" in fields and int(fields["n"]) not in metric.turns:
             continue
         if "axis" in fields and fields["axis"] not in {
                 a for env in all_envs() for a in env.traversal_axes}:

@@ -11,6 +11,8 @@ from benchmark.metrics.ranking import hard_hits_at_1, hits_at_k, mrr, traversal_
 from benchmark.metrics.registry import register_metric
 
 HORIZONS = (1, 10)
+HH_TURNS = 30                       # HH@1's negatives: the true pose turned by exactly 2pi/30
+HH_CURVE_TURNS = (120, 60, 30, 15)  # the HH@1 curve: 2pi/120 ... 2pi/15
 
 
 def undefined_if_collapsed(metric, *args) -> float | None:
@@ -25,15 +27,19 @@ def undefined_if_collapsed(metric, *args) -> float | None:
 
 @register_metric("ee_s", key="ee_s", needs=("twin",))
 def ee_s(ctx) -> float | None:
-    """EE(S): ``mean |rho_V(g) S(s) - S(g s)| / mean |S(s)|`` on first observations."""
+    """EE(S): ``mean |rho_V(g) S(s) - S(g s)|`` on first observations, divided by
+    ``mean |S(s)|`` (the paper code's form) or, for envs whose ``ee_units`` is "absolute"
+    (the Teapot: Frobenius distance of rotations, Table 1's units), not divided."""
     v, tv, rho_v = ctx.twin_embeddings()
-    return undefined_if_collapsed(equivariance_error, rho_v, tv, v)
+    normalizer = 1.0 if ctx.spec.ee_units == "absolute" else v
+    return undefined_if_collapsed(equivariance_error, rho_v, tv, normalizer)
 
 
 @register_metric("die_s", key="die_s", needs=("twin",))
 def die_s(ctx) -> float | None:
-    """DIE of S: distance invariance of the embedding over the DIE pairs."""
-    return undefined_if_collapsed(distance_invariance_error, *ctx.die_s_pairs())
+    """DIE of S over the DIE pairs, normalised by the mean norm of the start embeddings."""
+    v, _, _ = ctx.twin_embeddings()
+    return undefined_if_collapsed(distance_invariance_error, *ctx.die_s_pairs(), v)
 
 
 @register_metric("hits@1", key="hits@1_{h}step", needs=("rollout",), horizons=HORIZONS)
@@ -57,15 +63,27 @@ def mean_reciprocal_rank(ctx, h: int) -> float:
 @register_metric("die_model", key="die_model_{h}step", needs=("rollout", "twin"),
                  horizons=HORIZONS)
 def die_model(ctx, h: int) -> float | None:
-    """DIE of the whole model: the h-step prediction against a partner's true latent."""
-    return undefined_if_collapsed(distance_invariance_error, *ctx.die_model_pairs(h))
+    """DIE of the whole model: the h-step prediction against a partner's true latent,
+    normalised by the mean norm of the encoded start latents (the paper code's)."""
+    return undefined_if_collapsed(distance_invariance_error, *ctx.die_model_pairs(h),
+                                  ctx.start_latents())
 
 
-@register_metric("hh@1", key="hh@1_{h}step", needs=("rollout", "hard_negatives"), horizons=(1,))
+@register_metric("hh@1", key="hh@1_{h}step", horizons=(1,),
+                 needs=("rollout", f"hard_negatives/turn{HH_TURNS}"))
 def hard_hits(ctx, h: int) -> float:
-    """HH@1: the prediction strictly closer to the true next latent than to every hard negative."""
-    z_pred, z_next, _, _ = ctx.rollout(h)
-    return hard_hits_at_1(z_pred, z_next, ctx.hard_negatives())
+    """HH@1: the prediction strictly closer to the true next latent than to every hard
+    negative (the true pose turned by 2pi/30 about random axes)."""
+    z_pred, z_next = ctx.rollout(h)[:2]
+    return hard_hits_at_1(z_pred, z_next, ctx.hard_negatives(HH_TURNS))
+
+
+@register_metric("hh@1_curve", key="hh@1_{h}step_turn{n}", horizons=(1,),
+                 turns=HH_CURVE_TURNS, needs=("rollout", "hard_negatives"))
+def hard_hits_curve(ctx, h: int, n: int) -> float:
+    """HH@1 with negatives turned by 2pi/n: how finely a model resolves pose."""
+    z_pred, z_next = ctx.rollout(h)[:2]
+    return hard_hits_at_1(z_pred, z_next, ctx.hard_negatives(n))
 
 
 @register_metric("th@1", key="th@1_{axis}", needs=("traversals",))

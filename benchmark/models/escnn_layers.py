@@ -175,8 +175,11 @@ class RegularMLP(nn.Sequential):
 
 
 
+DILATED_BASES = ("equivariant", "escnn")
+
+
 def steerable_conv(in_type: enn.FieldType, out_type: enn.FieldType, kernel_size: int,
-                   **kwargs: Any) -> enn.R2Conv:
+                   dilated_basis: str = "equivariant", **kwargs: Any) -> enn.R2Conv:
     """``enn.R2Conv`` with escnn's generalized He initialisation, computed fast.
 
     escnn's ``generalized_he_init`` walks every basis element in Python (about 10 s for a
@@ -184,8 +187,17 @@ def steerable_conv(in_type: enn.FieldType, out_type: enn.FieldType, kernel_size:
     fields share one, the variance of a weight only depends on its basis element within a
     (field, field) block and scales as ``1 / sqrt(number of input fields)``; so the variances
     of a one-field-to-one-field layer, tiled, give exactly escnn's initialisation.
+
+    ``dilated_basis``: ``"equivariant"`` (ours, :func:`_dilated_basis`: a dilated kernel is
+    the undilated one with its taps spread out, exactly equivariant, 48 parameters per D4
+    regular field pair at any dilation) or ``"escnn"`` (the library's default basis, which
+    the paper code used through e2cnn: more harmonics at larger dilations, the paper's
+    parameter count within 1%, but not exactly equivariant beyond dilation 4).
     """
-    kwargs = {**_dilated_basis(kernel_size, kwargs.get("dilation", 1)), **kwargs}
+    if dilated_basis not in DILATED_BASES:
+        raise ValueError(f"dilated_basis must be one of {DILATED_BASES}, got {dilated_basis!r}")
+    if dilated_basis == "equivariant":
+        kwargs = {**_dilated_basis(kernel_size, kwargs.get("dilation", 1)), **kwargs}
     conv = EscnnR2Conv(in_type, out_type, kernel_size, initialize=False, **kwargs)
     n_in, n_out = len(in_type), len(out_type)
     homogeneous = (len({r.name for r in in_type.representations}) == 1

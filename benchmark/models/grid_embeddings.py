@@ -1,7 +1,7 @@
 """S for the grid worlds: unconstrained CNNs from the 50x50 RGB image to five object masks.
 
-``V = R^{5 x m x m}`` (2D Shapes: the 5x5 grid, ``m = 5``; 3D Blocks: ``m = mask_size``, 10
-by default, pooled from full-resolution maps).  C4 acts on ``V`` by rotating every mask
+``V = R^{5 x m x m}`` (2D Shapes: the 5x5 grid, ``m = 5``; 3D Blocks: ``m = mask_size``, 50 by
+default, the paper code's full-resolution maps; the default profile pools them to 10x10).  C4 acts on ``V`` by rotating every mask
 (:func:`benchmark.models.c4.rotate_grid`), S5 by permuting the mask channels.  Blocks'
 full-resolution CNN keeps half the activations for backward
 (:func:`benchmark.models.fused.bn_relu_conv`, shared with the Full baseline).
@@ -69,10 +69,11 @@ class BlocksEmbedding(nn.Module):
     perspective camera does not align grid cells with pixel blocks.  A learned global
     resampling to the 5x5 grid fits the training actions as well but loses that locality
     (measured: 29 vs 96 Hits@1 at 10 steps on {up, right, down}, docs/models.md).
-    The original code kept the 50x50 maps (``m = 50``); 10 keeps E small.
+    The paper code keeps the 50x50 maps (``m = 50``, the default); the default profile pools
+    to 10x10, which keeps E small (docs/models.md).
     """
 
-    def __init__(self, hidden: int = 32, num_objects: int = NUM_OBJECTS, mask_size: int = 10):
+    def __init__(self, hidden: int = 32, num_objects: int = NUM_OBJECTS, mask_size: int = 50):
         super().__init__()
         check_positive_int("embedding_hidden", hidden)
         self.num_objects = check_positive_int("num_objects", num_objects)
@@ -100,14 +101,14 @@ class BlocksEmbedding(nn.Module):
 
 def grid_mask_size(env: str, mask_size: int | None) -> int:
     """Side of the object masks of an env: 5 (the grid) on 2D Shapes; ``mask_size`` (default
-    10) on 3D Blocks."""
+    50, the paper code's full resolution) on 3D Blocks."""
     check_grid_env(env)
     if env == "shapes":
         if mask_size not in (None, GRID_SIZE):
             raise ValueError(f"2D Shapes masks are the {GRID_SIZE}x{GRID_SIZE} grid; "
                              f"mask_size must be {GRID_SIZE} or unset, got {mask_size!r}")
         return GRID_SIZE
-    return check_mask_size(10 if mask_size is None else mask_size)
+    return check_mask_size(IMAGE_SIZE if mask_size is None else mask_size)
 
 
 def make_grid_embedding(env: str, hidden: int = 32, num_objects: int = NUM_OBJECTS,

@@ -88,16 +88,33 @@ def rotate_fields(x: torch.Tensor, g: torch.Tensor | int, field_type: enn.FieldT
 DILATIONS = (2, 4, 8, 16, 32)
 
 
+EMBEDDING_KERNELS = (3, 4)
+
+
+def stride2_geometry(kernel: int) -> tuple[int, int]:
+    """Paddings of S's first and last stride-2 convs for a kernel of 3 (the paper's) or 4
+    (ours), so that both give an odd output grid, 128 -> 31 (3: 128 -> 63 -> 31 unpadded;
+    4: 128 -> 64 -> 31, padding 1 then 0; 4 x 4 taps on the even grid keep it symmetric
+    under quarter turns, which the 3 x 3 stride-2 convs do not)."""
+    if kernel not in EMBEDDING_KERNELS:
+        raise ValueError(f"embedding_kernel must be one of {EMBEDDING_KERNELS}, got {kernel!r}")
+    return (0, 0) if kernel == 3 else (1, 0)
+
+
 def dilated_embedding(in_channels: int = OBS_CHANNELS, hidden: Sequence[int] = (32,) * 6,
-                      out_channels: int = 8) -> nn.Sequential:
-    """7-layer dilated CNN: [B, 6, H, H] -> [B, 8, H/4 - 1, H/4 - 1] (128 -> 31)."""
+                      out_channels: int = 8, kernel: int = 3) -> nn.Sequential:
+    """7-layer dilated CNN: [B, 6, H, H] -> [B, 8, h, h] (128 -> 31); ``kernel`` is the size
+    of the first and last (stride-2) convs: 3 as the paper code, or 4 (see
+    :func:`stride2_geometry`)."""
     hidden = widths(hidden, 6, "embedding_hidden")
-    layers: list[nn.Module] = [nn.Conv2d(in_channels, hidden[0], 4, stride=2, padding=1),
+    first_pad, last_pad = stride2_geometry(kernel)
+    layers: list[nn.Module] = [nn.Conv2d(in_channels, hidden[0], kernel, stride=2,
+                                         padding=first_pad),
                                nn.BatchNorm2d(hidden[0]), nn.ReLU(inplace=True)]
     for i, d in enumerate(DILATIONS):
         layers += [nn.Conv2d(hidden[i], hidden[i + 1], 3, dilation=d, padding=d),
                    nn.BatchNorm2d(hidden[i + 1]), nn.ReLU(inplace=True)]
-    layers.append(nn.Conv2d(hidden[5], out_channels, 4, stride=2))
+    layers.append(nn.Conv2d(hidden[5], out_channels, kernel, stride=2, padding=last_pad))
     net = nn.Sequential(*layers)
     xavier_init(net)
     return net
@@ -209,22 +226,25 @@ def embedding_type(gspace: gspaces.GSpace2D, channels: int, repr_name: str) -> e
 class ReacherSEN(WorldModel):
     """SEN on Reacher: plain dilated-CNN ``S``, D4-steerable ``E`` and ``T`` (delta prediction).
 
-    Hyper-parameters: ``embedding_hidden`` (6 widths of S), ``embedding_channels`` (S's
-    output, 8), ``embedding_repr`` (``"regular"``: the 8 channels are 8 / |D_N| regular fields;
-    ``"trivial"``: 8 trivial fields), ``encoder_hidden`` (5 widths of E, in regular fields),
+    Hyper-parameters (defaults: the paper code's, SPEC section 3): ``embedding_hidden`` (6
+    widths of S), ``embedding_channels`` (S's output, 8), ``embedding_repr`` (``"trivial"``,
+    the paper's: 8 trivial fields, g rotates each channel's grid; ``"regular"``: the 8
+    channels are 8 / |D_N| regular fields, g also permutes them), ``embedding_kernel`` (S's
+    stride-2 convs: 3, the paper's, or 4), ``encoder_hidden`` (5 widths of E, in regular fields),
     ``latent_dim`` (regular fields of the latent), ``transition_hidden`` (2 widths of T, in
     regular fields), ``group_order`` (N of D_N), ``gamma`` and ``sigma`` of the hinge loss.
     Subclasses replace S through :meth:`_build_embedding` (``full``).
     """
 
     def __init__(self, env: str = "reacher", *, embedding_hidden: Sequence[int] = (32,) * 6,
-                 embedding_channels: int = 8, embedding_repr: str = "regular",
-                 encoder_hidden: Sequence[int] = (181,) * 5, latent_dim: int = 4,
-                 transition_hidden: Sequence[int] = (181, 181), group_order: int = 4,
-                 gamma: float = 1.0, sigma: float = 0.5):
+                 embedding_channels: int = 8, embedding_repr: str = "trivial",
+                 embedding_kernel: int = 3, encoder_hidden: Sequence[int] = (181,) * 5,
+                 latent_dim: int = 4, transition_hidden: Sequence[int] = (181, 181),
+                 group_order: int = 4, gamma: float = 1.0, sigma: float = 0.5):
         super().__init__(env, gamma=gamma, sigma=sigma)
         self.gspace = dihedral_gspace(group_order)
         self.embedding_repr = embedding_repr
+        self.embedding_kernel = embedding_kernel
         self.embedding, self.embedding_type = self._build_embedding(
             embedding_hidden, embedding_channels, embedding_repr)
         self.encoder = SteerableEncoder(self.embedding_type, encoder_hidden, latent_dim)
@@ -236,7 +256,8 @@ class ReacherSEN(WorldModel):
         """S and the field type of its output: SEN's plain dilated CNN, ``out`` channels
         declared as ``repr_name`` fields."""
         field_type = embedding_type(self.gspace, out, repr_name)
-        return dilated_embedding(OBS_CHANNELS, hidden, out), field_type
+        return (dilated_embedding(OBS_CHANNELS, hidden, out, self.embedding_kernel),
+                field_type)
 
     def embed(self, obs: torch.Tensor) -> torch.Tensor:
         return self.embedding(check_reacher_obs(obs, self.spec))
