@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.statistics import iqm_ci, mean_ci, probability_of_improvement
 from benchmark.tables import METHOD_LABELS, TABLES, Table, env_table
 from generators.h5format import write_text_atomic
 
@@ -74,6 +75,9 @@ def summarise(runs: pd.DataFrame, table: Table) -> pd.DataFrame:
                 rec[f"{col.metric}_mean"] = float(values.mean()) if ok else float("nan")
                 rec[f"{col.metric}_std"] = (float(values.std(ddof=1)) if ok and len(values) > 1
                                             else 0.0)
+                ci = mean_ci(values.dropna()) if ok else None   # 95% bootstrap CI of the mean
+                rec[f"{col.metric}_ci_low"] = ci.low if ci else float("nan")
+                rec[f"{col.metric}_ci_high"] = ci.high if ci else float("nan")
                 ref = table.paper.get((group, method), {}).get(col.metric, float("nan"))
                 rec[f"{col.metric}_paper"] = ref
                 rec[f"{col.metric}_paper_source"] = (
@@ -165,6 +169,69 @@ def plot_hh1_curve(curve: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def aggregate(runs: pd.DataFrame, tables: tuple[Table, ...] = TABLES,
+              reference: str = "sen") -> pd.DataFrame:
+    """Per method, over the settings it ran (each paper table's (env, split) groups, scored
+    by the table's headline metric, a percentage): the interquartile mean with a stratified
+    bootstrap 95% CI, and the probability that ``reference`` improves on it (rliable)."""
+    scores: dict[str, dict[tuple, object]] = {}
+    for table in tables:
+        if not table.headline:
+            continue
+        for env, split, group in table.groups:
+            sub = runs[(runs["env"] == env) & (runs["train_split"] == split)]
+            if table.headline not in sub:
+                continue
+            for method, rows in sub.groupby("method", sort=True):
+                values = rows.sort_values("seed")[table.headline].dropna()
+                if not values.empty:
+                    key = (f"{group}: {table.headline}",)
+                    scores.setdefault(method, {})[key] = values.to_numpy(float)
+    records = []
+    for method in sorted(scores, key=lambda m: (m != reference, m)):
+        iqm = iqm_ci(scores[method])
+        rec = {"method": method, "label": METHOD_LABELS.get(method, method),
+               "settings": len(scores[method]),
+               "seeds": int(sum(len(v) for v in scores[method].values())),
+               "iqm": iqm.estimate, "iqm_ci_low": iqm.low, "iqm_ci_high": iqm.high,
+               "p_improvement": float("nan"), "p_ci_low": float("nan"),
+               "p_ci_high": float("nan"), "common_settings": 0}
+        if method != reference and reference in scores:
+            common = set(scores[reference]) & set(scores[method])
+            if common:
+                p = probability_of_improvement(scores[reference], scores[method])
+                rec.update(p_improvement=p.estimate, p_ci_low=p.low, p_ci_high=p.high,
+                           common_settings=len(common))
+        records.append(rec)
+    return pd.DataFrame(records)
+
+
+def aggregate_markdown(agg: pd.DataFrame, reference: str = "sen") -> str:
+    def ci(est, low, high, digits):
+        if math.isnan(est):
+            return "-"
+        if math.isnan(low):
+            return f"{est:.{digits}f} (CI needs 2+ seeds)"
+        return f"{est:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    lines = ["# Aggregate over settings (rliable)", "",
+             "| method | settings | runs | IQM [95% CI] | "
+             f"P({METHOD_LABELS.get(reference, reference)} > method) [95% CI] |",
+             "|---|---|---|---|---|"]
+    for _, r in agg.iterrows():
+        p = ("-" if r["method"] == reference or not r["common_settings"] else
+             ci(r["p_improvement"], r["p_ci_low"], r["p_ci_high"], 2)
+             + f" over {int(r['common_settings'])}")
+        lines.append(f"| {r['label']} | {r['settings']} | {r['seeds']} | "
+                     f"{ci(r['iqm'], r['iqm_ci_low'], r['iqm_ci_high'], 1)} | {p} |")
+    lines += ["", "Each setting (a paper table's row group) is scored by its table's headline "
+              "metric (HH@1 on the Teapot, H@1 at 10 steps on the grid worlds, H@10 at 1 step on "
+              "Reacher), in percent. IQM: interquartile mean of all runs of a method; P: "
+              "probability of improvement averaged over the settings both ran. CIs: "
+              "stratified percentile bootstrap (scipy.stats.bootstrap, 10,000 resamples, seed "
+              "0; docs/statistics.md). Per-cell CIs are in each table's CSV.", ""]
+    return "\n".join(lines)
+
+
 def analyse(metrics_dir: str | Path, out_dir: str | Path,
             params_file: str | Path | None = None) -> list[Path]:
     """Write every table (Markdown + CSV) and the per-run CSV; returns the paths written."""
@@ -185,6 +252,12 @@ def analyse(metrics_dir: str | Path, out_dir: str | Path,
         write_text_atomic(md, markdown(table, summary))
         write_text_atomic(csv, summary.to_csv(index=False))
         written += [md, csv]
+    agg = aggregate(runs)
+    if not agg.empty:
+        agg_md, agg_csv = out / "aggregate.md", out / "aggregate.csv"
+        write_text_atomic(agg_md, aggregate_markdown(agg))
+        write_text_atomic(agg_csv, agg.to_csv(index=False))
+        written += [agg_md, agg_csv]
     curve = hh1_curve(runs)
     if not curve.empty:
         curve_csv = out / "hh1_curve.csv"

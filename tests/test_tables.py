@@ -114,3 +114,24 @@ def test_csv_cites_sources_and_markdown_says_not_in_paper():
     runs = _runs("teapot", "train", ["sen"], **{c.metric: 1.0 for c in teapot.columns})
     row = summarise(runs, teapot).iloc[0]
     assert all("poster, Table 1" in row[f"{c.metric}_paper_source"] for c in teapot.columns)
+
+
+def test_aggregate_table_iqm_and_probability_of_improvement_by_hand():
+    from benchmark.analyse import aggregate, aggregate_markdown
+    t2 = BY_NAME["table2_limited_actions"]
+    rows = []
+    for env, seeds_sen, seeds_none in (("shapes", (90, 92, 94), (10, 20, 95)),
+                                       ("blocks", (80, 82, 84), (50, 60, 70))):
+        for method, values in (("sen", seeds_sen), ("none", seeds_none)):
+            for seed, v in enumerate(values):
+                rows.append({"env": env, "train_split": "limited", "method": method,
+                             "seed": seed, "hits@1_10step": float(v)})
+    agg = aggregate(pd.DataFrame(rows), (t2,)).set_index("method")
+    # IQM of the pooled [80, 82, 84, 90, 92, 94]: trim one from each end -> mean(82..92)
+    assert agg.loc["sen", "iqm"] == pytest.approx((82 + 84 + 90 + 92) / 4)
+    assert agg.loc["sen", "iqm_ci_low"] <= agg.loc["sen", "iqm"] <= agg.loc["sen", "iqm_ci_high"]
+    # P(sen > none): shapes 6 wins of 9 pairs (95 beats all of sen's), blocks 9 of 9
+    assert agg.loc["none", "p_improvement"] == pytest.approx((6 / 9 + 1) / 2)
+    assert agg.loc["none", "common_settings"] == 2 and math.isnan(agg.loc["sen", "p_improvement"])
+    text = aggregate_markdown(aggregate(pd.DataFrame(rows), (t2,)))
+    assert "| Ours (SEN) | 2 | 6 | 87.0 [" in text

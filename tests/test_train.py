@@ -137,3 +137,32 @@ def test_cli_errors_are_one_line(tmp_path, tiny_files):
     assert code == 2 and len(lines) == 1 and "malformed YAML" in lines[0]
     code, lines = run("describe", "--env", "shapes", "--method", "nope", "--params", bad)
     assert code == 2 and len(lines) == 1
+
+
+def test_kept_checkpoint_is_the_epoch_of_lowest_training_loss(tmp_path, tiny_files):
+    """keep: best_loss (the default, the paper code's): model.pt holds the weights at the end
+    of the epoch with the lowest mean training loss, and the run records which epoch."""
+    env, method = "shapes", "cnn"
+    settings = dict(epochs=5, batch_size=8, lr=0.5)   # a large step: the loss jumps at epoch 5
+    best = train(env, method, tiny_files[env], 0, tmp_path / "best", settings,
+                 TINY[(env, method)], device="cpu", progress=False)
+    losses = [h["loss"] for h in best["history"]]
+    kept = min(range(5), key=lambda i: losses[i]) + 1
+    assert best["kept_epoch"] == kept and kept < 5, losses
+    short = train(env, method, tiny_files[env], 0, tmp_path / "short",
+                  dict(settings, epochs=kept, keep="last"), TINY[(env, method)], device="cpu",
+                  progress=False)
+    assert short["kept_epoch"] == kept
+    a, b = _weights(tmp_path / "best" / "model.pt"), _weights(tmp_path / "short" / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    last = train(env, method, tiny_files[env], 0, tmp_path / "last", dict(settings, keep="last"),
+                 TINY[(env, method)], device="cpu", progress=False)
+    assert last["kept_epoch"] == 5
+    c = _weights(tmp_path / "last" / "model.pt")
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+    with pytest.raises(ValueError, match="keep must be"):
+        train(env, method, tiny_files[env], 0, tmp_path / "x", dict(settings, keep="first"),
+              TINY[(env, method)], device="cpu", progress=False)
+    with pytest.raises(ValueError, match="amp must be"):
+        train(env, method, tiny_files[env], 0, tmp_path / "x", dict(settings, amp=True),
+              TINY[(env, method)], device="cpu", progress=False)
