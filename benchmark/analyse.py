@@ -25,10 +25,10 @@ RUN_KEYS = ("env", "method", "seed", "profile", "hardware", "train_split", "para
             "train_data_digest", "eval_data_digest")
 
 
-def collect(metrics_dir: str | Path) -> pd.DataFrame:
-    """One row per metrics JSON below ``metrics_dir``."""
+def collect(metrics_dir: str | Path, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per metrics JSON below ``metrics_dir`` (files named in ``exclude`` skipped)."""
     rows = []
-    paths = sorted(Path(metrics_dir).rglob("*.json"))
+    paths = sorted(p for p in Path(metrics_dir).rglob("*.json") if p.name not in exclude)
     for path in paths:
         try:
             blob = json.loads(path.read_text())

@@ -71,6 +71,11 @@ def _load_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_leaderboard(args: argparse.Namespace) -> None:
+    from benchmark.leaderboard import build_leaderboard
+    print(build_leaderboard(args.metrics, args.submissions, args.out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; the env names in its help come from the registry (plugins loaded
     first).  An unknown env is reported by the registry's lookup, in one line."""
@@ -131,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default="results")
     a.add_argument("--params", default="params.yaml")
     a.set_defaults(func=_cmd_analyse)
+
+    lb = sub.add_parser("leaderboard", help="this repository's results and submitted ones "
+                        "(docs/submitting.md)")
+    lb.add_argument("--metrics", default="metrics", help="this repository's metrics JSON folder")
+    lb.add_argument("--submissions", nargs="*", default=[], metavar="FOLDER",
+                    help="submission folders (manifest.json + metrics JSON files)")
+    lb.add_argument("--out", default="results")
+    lb.set_defaults(func=_cmd_leaderboard)
     return parser
 
 
