@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default="results")
     a.add_argument("--params", default="params.yaml")
     a.set_defaults(func=_cmd_analyse)
+
+    from benchmark.pipeline.cli import add_parser as add_pipeline_parser
+    add_pipeline_parser(sub)  # senbench pipeline run (benchmark/pipeline/)
     return parser
 
 
