@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
         "array_parallelism": 64,
         "max_requeues": 3,
         "signal_delay_s": 120,    # USR2 this long before the time limit: checkpoint
-        "poll_s": 5.0,
+        "poll_s": 30.0,            # seconds between sacct calls while waiting
     },
 }
 

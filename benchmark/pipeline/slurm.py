@@ -115,36 +115,65 @@ def cancel(submitted: list[Submitted]) -> None:
         subprocess.run(["scancel", *ids], capture_output=True)
 
 
-def _failure_of(job: Any) -> str | None:
-    """None if the job succeeded, else a short reason (its state / the stage's error)."""
-    state = job.state
-    if state == "COMPLETED":
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
+            "BOOT_FAIL", "DEADLINE"}
+RESULT_POLL_S = 2.0
+NO_RESULT_GRACE_S = 60.0  # COMPLETED in sacct but no result pickle yet (slow filesystem)
+
+
+def _state(job: Any) -> str:
+    """The job's SLURM state as of the watcher's last ``sacct`` call (see :func:`wait_all`)."""
+    state = job.watcher.get_state(job.job_id, mode="cache")
+    return (state or "UNKNOWN").upper().split()[0]  # "CANCELLED by 0" -> CANCELLED
+
+
+def _finished(job: Any, seen: dict[str, float]) -> str | None:
+    """None while the job may still produce a result; else "ok" or a failure reason.
+
+    The result pickle decides when it exists: sacct can lag behind it (RUNNING) and, for
+    array tasks, report transient states; a job is declared failed without a pickle
+    only in a terminal state (COMPLETED only after a grace period)."""
+    if job.paths.result_pickle.exists():
         try:
             job.result()
+            return "ok"
+        except Exception as exc:  # the job's own exception (StageFailed, traceback)
+            lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+            return lines[-1] if lines else type(exc).__name__
+    state = _state(job)
+    if state not in TERMINAL:
+        return None
+    if state == "COMPLETED":
+        first = seen.setdefault(job.job_id, time.monotonic())
+        if time.monotonic() - first < NO_RESULT_GRACE_S:
             return None
-        except Exception as exc:  # the result pickle holds the job's exception
-            return str(exc).strip().splitlines()[-1]
-    return f"state {state}"
+    return f"state {state} without a result"
 
 
 def wait_all(submitted: list[Submitted], n_waves: int, poll_s: float, bar: tqdm | None = None
              ) -> Outcome:
     """Wait for every job; on the first failure cancel the later waves (already doomed by
-    ``afterok``) and let the running jobs of that wave finish."""
+    ``afterok``) and let the running jobs of that wave finish. Result files are checked
+    every 2 s, SLURM's states (sacct, one call for all jobs) every ``poll_s``."""
     outcome = Outcome(completed=[[] for _ in range(n_waves)])
     pending = {(s.wave, name): (job, s) for s in submitted for name, job in zip(s.stages, s.jobs)}
     for s in submitted:
         for name, job in zip(s.stages, s.jobs):
             outcome.job_ids[name] = str(job.job_id)
+    seen: dict[str, float] = {}
+    last_sacct = -float("inf")
     while pending:
+        if time.monotonic() - last_sacct >= poll_s:  # one sacct call for all jobs
+            next(iter(pending.values()))[0].watcher.update()
+            last_sacct = time.monotonic()
         for (wave, name), (job, sub) in list(pending.items()):
-            if not job.done():
+            reason = _finished(job, seen)
+            if reason is None:
                 continue
             del pending[(wave, name)]
             if bar is not None:
                 bar.update(1)
-            reason = _failure_of(job)
-            if reason is None:
+            if reason == "ok":
                 outcome.completed[wave].append(name)
             elif outcome.failure is None or wave < _wave_of(outcome.failure[0], submitted):
                 if outcome.failure is None:
@@ -153,7 +182,7 @@ def wait_all(submitted: list[Submitted], n_waves: int, poll_s: float, bar: tqdm 
         if bar is not None:
             bar.set_postfix_str(f"{len(pending)} job(s) pending or running", refresh=True)
         if pending:
-            time.sleep(poll_s)
+            time.sleep(min(RESULT_POLL_S, poll_s))  # result pickles: a cheap stat
     order = {name: i for s in submitted for i, name in enumerate(s.stages)}
     for names in outcome.completed:
         names.sort(key=order.__getitem__)
