@@ -140,9 +140,10 @@ class StageJob(submitit.helpers.Checkpointable):
             return None
         _signal_group(proc.pid, signal.SIGTERM)
         end = time.monotonic() + grace_s
-        while (_group_alive(proc.pid) or proc.poll() is None) and time.monotonic() < end:
+        # poll() first: it reaps the leader, whose zombie would keep the group "alive"
+        while (proc.poll() is None or _group_alive(proc.pid)) and time.monotonic() < end:
             time.sleep(0.2)
-        if _group_alive(proc.pid) or proc.poll() is None:
+        if proc.poll() is None or _group_alive(proc.pid):
             _signal_group(proc.pid, signal.SIGKILL)
             _wait(proc)
         with open(self.log, "a") as log:

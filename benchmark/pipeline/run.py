@@ -152,12 +152,14 @@ def run_pipeline(root: str | Path, opts: RunOptions) -> dict:
               "threads_per_job": opts.threads_per_job, "overrides": opts.sets,
               "waves": cluster_waves, "local_stages": on_driver,
               "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    if opts.dry_run or not pipeline.stale:
-        _say(opts, "nothing to run: every stage is up to date" if not pipeline.stale
-             else _describe(cluster_waves, on_driver))
+    if not pipeline.stale:
+        _say(opts, "nothing to run: every stage is up to date")
         return record
     if not opts.allow_dirty:
         workspace.check_clean(pipeline, pipeline.stale)
+    if opts.dry_run:
+        _say(opts, _describe(cluster_waves, on_driver))
+        return record
     _say(opts, _describe(cluster_waves, on_driver))
     runner = Runner(root, pipeline, opts)
     remove_outputs(root, pipeline.stale)
