@@ -38,7 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--allow-dirty", action="store_true",
                    help="run although code the stale stages depend on differs from git HEAD")
     r.add_argument("--dry-run", action="store_true", help="print the waves and stop")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
     s = r.add_argument_group("SLURM (default: cluster.slurm.* in params.yaml)")
     s.add_argument("--partition", default=None)
     s.add_argument("--time", type=int, default=None, help="minutes per job")

@@ -186,8 +186,8 @@ def _describe(waves: list[list[str]], on_driver: list[str]) -> str:
 
 
 def _say(opts: RunOptions, text: str) -> None:
-    if opts.progress or opts.dry_run:
-        print(text, file=sys.stderr if not opts.dry_run else sys.stdout)
+    """Plan and summary lines (stdout for --dry-run, else stderr; --quiet drops the bars)."""
+    print(text, file=sys.stdout if opts.dry_run else sys.stderr)
 
 
 def _write_json(path: Path, obj: dict) -> None:
