@@ -2,6 +2,7 @@
 executor runs the real checkpoint -> requeue -> resume cycle, with a time limit of seconds)."""
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import threading
@@ -131,3 +132,35 @@ def test_timeout_requeue_resume_under_submitit(tmp_path):
     assert attempts >= 2, log
     assert "checkpoint at" in log and "finished" in log
     assert steps_done(tmp_path) == list(range(120))
+
+
+@pytest.mark.slurm
+@pytest.mark.skipif(not os.environ.get("SENBENCH_SLURM_REQUEUE"),
+                    reason="about 3 min (SLURM holds a requeued job ~2 min); "
+                           "run with SENBENCH_SLURM_REQUEUE=1 on a cluster")
+def test_preempt_requeue_resume_on_real_slurm(tmp_path):
+    """The same cycle on SLURM: `scancel --signal=USR2` (what --signal sends before the time
+    limit) -> checkpoint -> `scontrol requeue` by submitit -> the job resumes."""
+    import subprocess
+    from benchmark.pipeline import PipelineError
+    from benchmark.pipeline.slurm import check_reachable
+    try:
+        check_reachable()
+    except PipelineError as exc:
+        pytest.skip(str(exc))
+    job = worker_job(tmp_path, steps=300, ignore_usr2=True)
+    executor = submitit.SlurmExecutor(folder=tmp_path / "slurm" / "%j", max_num_timeout=3)
+    executor.update_parameters(time=10, mem="500M", cpus_per_task=1, signal_delay_s=30,
+                               setup=[f"export PYTHONPATH={Path(__file__).parents[1]}"],
+                               additional_parameters={"requeue": True})
+    handle = executor.submit(job)
+    while len(steps_done(tmp_path)) < 40:
+        time.sleep(0.5)
+    subprocess.run(["scancel", "--signal=USR2", handle.job_id], check=True)
+    assert handle.result() == "train@run0-0"
+    log = (tmp_path / "logs" / "train@run0-0.log").read_text()
+    assert log.count("attempt from") == 2 and "checkpoint at" in log
+    assert steps_done(tmp_path) == list(range(300))
+    states = subprocess.run(["sacct", "-j", handle.job_id, "-D", "-X", "-n", "-P", "-o", "State"],
+                            capture_output=True, text=True).stdout.split()
+    assert states == ["REQUEUED", "COMPLETED"], states
