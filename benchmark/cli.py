@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="submission folders (manifest.json + metrics JSON files)")
     lb.add_argument("--out", default="results")
     lb.set_defaults(func=_cmd_leaderboard)
+
+    from benchmark.pipeline.cli import add_parser as add_pipeline_parser
+    add_pipeline_parser(sub)  # senbench pipeline run (benchmark/pipeline/)
     return parser
 
 
