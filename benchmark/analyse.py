@@ -125,6 +125,9 @@ def hh1_curve(runs: pd.DataFrame) -> pd.DataFrame:
     keys = sorted((k for k in runs.columns if CURVE_KEY.fullmatch(k)),
                   key=lambda k: -int(CURVE_KEY.fullmatch(k).group(1)))
     records = []
+    if not keys:
+        return pd.DataFrame(columns=["env", "train_split", "method", "turns", "angle_rad",
+                                     "angle_deg", "hh@1_mean", "hh@1_std", "seeds"])
     for (env, split, method), sub in runs.groupby(["env", "train_split", "method"], sort=True):
         for key in keys:
             values = sub[key].dropna()
@@ -144,8 +147,12 @@ def plot_hh1_curve(curve: pd.DataFrame, path: Path) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    groups = list(curve.groupby(["env", "train_split"], sort=True))
-    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.8), squeeze=False)
+    groups = list(curve.groupby(["env", "train_split"], sort=True)) if not curve.empty else []
+    fig, axes = plt.subplots(1, max(len(groups), 1), figsize=(5 * max(len(groups), 1), 3.8),
+                             squeeze=False)
+    if not groups:
+        axes[0, 0].text(0.5, 0.5, "no run with HH@1 curve keys", ha="center", va="center")
+        axes[0, 0].set_axis_off()
     for ax, ((env, split), sub) in zip(axes[0], groups):
         for method, m in sub.groupby("method", sort=True):
             m = m.sort_values("angle_deg")
@@ -188,6 +195,10 @@ def aggregate(runs: pd.DataFrame, tables: tuple[Table, ...] = TABLES,
                     key = (f"{group}: {table.headline}",)
                     scores.setdefault(method, {})[key] = values.to_numpy(float)
     records = []
+    if not scores:
+        return pd.DataFrame(columns=["method", "label", "settings", "seeds", "iqm", "iqm_ci_low",
+                                     "iqm_ci_high", "p_improvement", "p_ci_low", "p_ci_high",
+                                     "common_settings"])
     for method in sorted(scores, key=lambda m: (m != reference, m)):
         iqm = iqm_ci(scores[method])
         rec = {"method": method, "label": METHOD_LABELS.get(method, method),
@@ -252,17 +263,15 @@ def analyse(metrics_dir: str | Path, out_dir: str | Path,
         write_text_atomic(md, markdown(table, summary))
         write_text_atomic(csv, summary.to_csv(index=False))
         written += [md, csv]
+    # every declared output is written, empty when no run feeds it (DVC expects them all)
     agg = aggregate(runs)
-    if not agg.empty:
-        agg_md, agg_csv = out / "aggregate.md", out / "aggregate.csv"
-        write_text_atomic(agg_md, aggregate_markdown(agg))
-        write_text_atomic(agg_csv, agg.to_csv(index=False))
-        written += [agg_md, agg_csv]
+    agg_md, agg_csv = out / "aggregate.md", out / "aggregate.csv"
+    write_text_atomic(agg_md, aggregate_markdown(agg))
+    write_text_atomic(agg_csv, agg.to_csv(index=False))
     curve = hh1_curve(runs)
-    if not curve.empty:
-        curve_csv = out / "hh1_curve.csv"
-        write_text_atomic(curve_csv, curve.to_csv(index=False))
-        written += [curve_csv, plot_hh1_curve(curve, out / "hh1_curve.png")]
+    curve_csv = out / "hh1_curve.csv"
+    write_text_atomic(curve_csv, curve.to_csv(index=False))
+    written += [agg_md, agg_csv, curve_csv, plot_hh1_curve(curve, out / "hh1_curve.png")]
     all_runs = out / "all_runs.csv"
     write_text_atomic(all_runs, runs.sort_values(["env", "train_split", "method", "seed"])
            .to_csv(index=False))
