@@ -38,12 +38,13 @@ def _cmd_train(args: argparse.Namespace) -> None:
     from benchmark.train import train_from_params
     train_from_params(args.env, args.method, args.data, args.seed, args.out,
                       params_file=args.params, profile=args.profile, device=args.device,
-                      progress=not args.quiet)
+                      progress=not args.quiet, eval_data=args.eval_data)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
     from benchmark.evaluate import evaluate_run
-    metrics = evaluate_run(args.run, args.data, args.out, device=args.device)
+    metrics = evaluate_run(args.run, args.data, args.out, device=args.device,
+                           summary=args.summary)
     print(json.dumps(metrics, indent=2))
 
 
@@ -121,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--params", default="params.yaml")
     t.add_argument("--profile", default=None)
     t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    t.add_argument("--eval-data", default=None, metavar="H5",
+                   help="log Hits@1 / MRR on a few of its episodes every epoch (dvclive val/)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_train)
 
@@ -128,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--run", required=True)
     e.add_argument("--data", required=True)
     e.add_argument("--out", required=True, help="metrics JSON")
+    e.add_argument("--summary", default=None, metavar="JSON",
+                   help="also write a compact summary (1-step Hits@1, EE(S)) for dvc exp show")
     e.add_argument("--device", default=None)
     e.set_defaults(func=_cmd_evaluate)
 

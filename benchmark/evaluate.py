@@ -20,7 +20,7 @@ import torch
 from benchmark import metrics as M
 from benchmark.plugins import load_module
 from benchmark.registry import WorldModel, build_model
-from benchmark.train import resolve_device
+from benchmark.devices import resolve_device
 from generators.h5format import write_text_atomic
 from generators.registry import get_env
 from generators.reader import EpisodeFile, stack_frames, to_float
@@ -222,6 +222,27 @@ class EvalContext:
 
 
 @torch.no_grad()
+def validation_metrics(model: WorldModel, ds: EpisodeFile, device: torch.device,
+                       episodes: int) -> dict[str, float]:
+    """Hits@1 and MRR at 1 step on the first ``episodes`` episodes of an eval file: the
+    cheap per-epoch validation curve of training (the model is put in eval mode and back)."""
+    was_training = model.training
+    model.eval()
+    try:
+        n = min(int(episodes), ds.n_episodes)
+        enc = Encoder(model, ds, device)
+        actions = ds.tensor("action")[:n, :1].to(device)
+
+        def predict(sl, obs, nxt):
+            return model.transition(model.encode(obs), actions[sl, 0]), model.encode(nxt)
+        z_pred, z_next = enc.run(predict, ("obs", 0), ("obs", 1), n=n)
+        r = M.ranks(z_pred, z_next)
+        return {"hits@1_1step": M.hits_at_k(r, 1), "mrr_1step": M.mrr(r)}
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
 def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[str, float]:
     """Every registered metric that applies to ``model``'s env and the eval file ``ds``."""
     ctx = EvalContext(model, ds, device)
@@ -235,9 +256,14 @@ def hardware(device: torch.device) -> str:
     return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
+#: the metrics of a run's compact summary (what ``dvc exp show`` shows: one column each)
+SUMMARY_KEYS = ("hits@1_1step", "ee_s")
+
+
 def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
-                 device: str | None = None) -> dict:
-    """Evaluate a run directory on an eval file and write the metrics JSON to ``out``."""
+                 device: str | None = None, summary: str | Path | None = None) -> dict:
+    """Evaluate a run directory on an eval file and write the metrics JSON to ``out`` (and,
+    with ``summary``, the compact :data:`SUMMARY_KEYS` there)."""
     dev = resolve_device(device)
     model, config = load_run(run, dev)
     with EpisodeFile(data, expect_env=config["env"]) as ds:
@@ -256,4 +282,7 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
         "metrics": metrics,
     }
     write_text_atomic(out, json.dumps(result, indent=2, sort_keys=True) + "\n")
+    if summary is not None:
+        compact = {k: metrics[k] for k in SUMMARY_KEYS if k in metrics}
+        write_text_atomic(summary, json.dumps(compact, indent=2, sort_keys=True) + "\n")
     return result

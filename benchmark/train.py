@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from benchmark.devices import resolve_device
+from benchmark.evaluate import validation_metrics
 from benchmark.params import ParamsError, load_params
 from benchmark.plugins import load_module
 from benchmark.registry import WorldModel, build_model, count_parameters, get_method
@@ -36,9 +38,9 @@ from generators.h5format import package_versions
 from generators.reader import EpisodeFile, TransitionBatches
 
 TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "keep", "verify_data",
-              "models"}
+              "val_episodes", "models"}
 DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "lr_schedule": "constant",
-            "amp": False, "keep": "best_loss", "verify_data": True}
+            "amp": False, "keep": "best_loss", "verify_data": True, "val_episodes": 200}
 LR_SCHEDULES = ("constant", "cosine")
 #: mixed precision on CUDA: off (fp32, the default), bf16, or fp16 with a gradient scaler
 #: (the paper trained Reacher in fp16); ignored on the CPU (recorded in the run's config)
@@ -68,14 +70,6 @@ def learning_rate(settings: dict, step: int, total_steps: int) -> float:
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be read or belongs to another configuration."""
-
-
-def resolve_device(device: str | None) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
-    return torch.device(device)
 
 
 def train_settings(params: dict, env: str, method: str) -> tuple[dict, dict]:
@@ -150,8 +144,12 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
           settings: dict | None = None, hparams: dict | None = None,
           device: str | None = None, progress: bool = True,
           stop_after_batches: int | None = None, profile: str = "custom",
-          plugins: list[str] | None = None) -> dict:
+          plugins: list[str] | None = None, eval_data: str | Path | None = None) -> dict:
     """Train (or resume) one run; returns the summary written to ``<out>/train.json``.
+
+    With ``eval_data``, every epoch also logs Hits@1 and MRR at 1 step on the first
+    ``val_episodes`` episodes of that eval file (``val/...`` in dvclive: validation curves
+    for ``dvc plots``); it reads the model in eval mode and changes no weight or RNG state.
 
     ``stop_after_batches`` simulates an interrupt after that many optimiser steps in this
     call (used by the tests of resumption).
@@ -170,7 +168,12 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     if settings["keep"] not in KEEP:
         raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {settings['keep']!r}")
     hparams = dict(hparams or {})
+    if isinstance(settings["val_episodes"], bool) or not isinstance(settings["val_episodes"], int) \
+            or settings["val_episodes"] < 0:
+        raise ValueError(f"val_episodes must be an integer >= 0, got {settings['val_episodes']!r}")
     dev = resolve_device(device)
+    val_ds = (EpisodeFile(eval_data, expect_env=env)
+              if eval_data is not None and settings["val_episodes"] > 0 else None)
     out = Path(out)
     with EpisodeFile(data, expect_env=env) as ds:
         if settings["verify_data"]:
@@ -275,7 +278,9 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                               "epoch": epoch + 1, "batch": 0, "generator": None,
                               "history": history, "config_hash": chash, "best": best,
                               "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
-                _log_epoch(live, record)
+                val = ({} if val_ds is None else
+                       validation_metrics(model, val_ds, dev, settings["val_episodes"]))
+                _log_epoch(live, record, val)
                 if progress:
                     print(f"{env}/{method} seed {seed} epoch {epoch + 1}/{settings['epochs']}: "
                           f"loss {record['loss']:.4f} ({record['transitions_per_s']:.0f} "
@@ -292,6 +297,8 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
         torch.use_deterministic_algorithms(deterministic)
         if live is not None:
             live.end()
+        if val_ds is not None:
+            val_ds.close()
     kept = best["model"] if best["model"] is not None else model.state_dict()
     summary = {"config_hash": chash, "epochs": settings["epochs"], "history": history,
                "parameters": config["parameters"], "kept_epoch": best["epoch"],
@@ -311,19 +318,23 @@ def _live(out: Path, resume: bool):
                 report=None)
 
 
-def _log_epoch(live, record: dict) -> None:
+def _log_epoch(live, record: dict, val: dict) -> None:
     if live is None:
         return
     for key, value in record.items():
         if key != "epoch":
             live.log_metric(f"train/{key}", value)
+    for key, value in val.items():
+        live.log_metric(f"val/{key}", value)
     live.next_step()
 
 
 def train_from_params(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                       params_file: str | Path = "params.yaml", profile: str | None = None,
-                      device: str | None = None, progress: bool = True) -> dict:
+                      device: str | None = None, progress: bool = True,
+                      eval_data: str | Path | None = None) -> dict:
     params = load_params(params_file, profile)
     settings, hparams = train_settings(params, env, method)
     return train(env, method, data, seed, out, settings, hparams, device=device,
-                 progress=progress, profile=params["profile"], plugins=params["plugins"])
+                 progress=progress, profile=params["profile"], plugins=params["plugins"],
+                 eval_data=eval_data)

@@ -166,3 +166,22 @@ def test_kept_checkpoint_is_the_epoch_of_lowest_training_loss(tmp_path, tiny_fil
     with pytest.raises(ValueError, match="amp must be"):
         train(env, method, tiny_files[env], 0, tmp_path / "x", dict(settings, amp=True),
               TINY[(env, method)], device="cpu", progress=False)
+
+
+def test_validation_curves_are_logged_and_change_nothing(tmp_path, tiny_files, tiny_grid_files):
+    """With eval data, every epoch logs val/ Hits@1 and MRR (dvclive), and the trained weights
+    are the same bytes as without it."""
+    env, method = "shapes", "cnn"
+    settings = dict(epochs=2, batch_size=8, lr=1e-3, val_episodes=4)
+    plain = train(env, method, tiny_files[env], 0, tmp_path / "plain", settings,
+                  TINY[(env, method)], device="cpu", progress=False)
+    val = train(env, method, tiny_files[env], 0, tmp_path / "val", settings, TINY[(env, method)],
+                device="cpu", progress=False, eval_data=tiny_grid_files[env])
+    a, b = _weights(tmp_path / "plain" / "model.pt"), _weights(tmp_path / "val" / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [h["loss"] for h in plain["history"]] == [h["loss"] for h in val["history"]]
+    tsv = tmp_path / "val" / "dvclive" / "plots" / "metrics" / "val" / "hits@1_1step.tsv"
+    lines = tsv.read_text().splitlines()
+    assert lines[0].split("\t") == ["step", "hits@1_1step"] and len(lines) == 3
+    assert all(0 <= float(line.split("\t")[1]) <= 100 for line in lines[1:])
+    assert (tmp_path / "val" / "dvclive" / "plots" / "metrics" / "val" / "mrr_1step.tsv").is_file()
