@@ -22,10 +22,11 @@ and the resolved config, and returns a flat ``dict[str, np.ndarray]``:
 ``twin/obs``        the rotated twin of ``obs`` (same shape), aligned index by index.
 ``twin/action``     the rotated twin of ``action`` (``spec.symmetry.act_on_action``).
 ``twin/state/<n>``  the rotated twin of each state array (``spec.symmetry.act_on_state``).
-``twin/g``          the group element of the twin, one per episode
-                    (grid worlds and Reacher: ``int64`` power of the 90 degree
-                    rotation; Teapot: ``(3, 3)`` rotation matrix).
-any other key       extra per-episode arrays (e.g. ``extras/hardneg/obs``).
+``twin/g``          the group element of the twin, stored per episode and the same
+                    for every episode of a file (grid worlds and Reacher: ``int64``
+                    power of the 90 degree rotation; Teapot: a ``(3, 3)`` Haar-random
+                    rotation drawn by ``file_config`` from the file's seed).
+any other key       extra per-episode arrays (e.g. ``extras/hardneg/turn30/obs``).
 
 All arrays of one key have the same shape and dtype in every episode, so the
 writer stacks them along a leading episode axis.
