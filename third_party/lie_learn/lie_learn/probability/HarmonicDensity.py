@@ -1,0 +1,5 @@
+
+
+class HarmonicDensity(object):
+
+    pass

@@ -1,0 +1,9 @@
+
+from .HarmonicDensity import HarmonicDensity
+
+class SO3HarmonicDensity(HarmonicDensity):
+
+    def __init__(self):
+        pass
+
+
