@@ -253,7 +253,10 @@ def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[s
 def hardware(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+    # float results depend on the thread count and on the CPU's vector kernels (measured: the
+    # same code gives other last bits on an AVX2 and an AVX512 machine), so both are recorded
+    return (f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), "
+            f"{torch.get_num_threads()} threads")
 
 
 #: the metrics of a run's compact summary (what ``dvc exp show`` shows: one column each)
