@@ -176,12 +176,10 @@ def plot_hh1_curve(curve: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def aggregate(runs: pd.DataFrame, tables: tuple[Table, ...] = TABLES,
-              reference: str = "sen") -> pd.DataFrame:
-    """Per method, over the settings it ran (each paper table's (env, split) groups, scored
-    by the table's headline metric, a percentage): the interquartile mean with a stratified
-    bootstrap 95% CI, and the probability that ``reference`` improves on it (rliable)."""
-    scores: dict[str, dict[tuple, object]] = {}
+def headline_scores(runs: pd.DataFrame, tables: tuple[Table, ...] = TABLES):
+    """``(table, row group, method, rows, values)`` for every method of every row group of the
+    tables that have a headline metric: its runs there and their headline values (in seed
+    order, missing ones dropped; groups without any value are skipped)."""
     for table in tables:
         if not table.headline:
             continue
@@ -192,8 +190,17 @@ def aggregate(runs: pd.DataFrame, tables: tuple[Table, ...] = TABLES,
             for method, rows in sub.groupby("method", sort=True):
                 values = rows.sort_values("seed")[table.headline].dropna()
                 if not values.empty:
-                    key = (f"{group}: {table.headline}",)
-                    scores.setdefault(method, {})[key] = values.to_numpy(float)
+                    yield table, group, method, rows, values
+
+
+def aggregate(runs: pd.DataFrame, tables: tuple[Table, ...] = TABLES,
+              reference: str = "sen") -> pd.DataFrame:
+    """Per method, over the settings it ran (each paper table's (env, split) groups, scored
+    by the table's headline metric, a percentage): the interquartile mean with a stratified
+    bootstrap 95% CI, and the probability that ``reference`` improves on it (rliable)."""
+    scores: dict[str, dict[tuple, object]] = {}
+    for table, group, method, rows, values in headline_scores(runs, tables):
+        scores.setdefault(method, {})[(f"{group}: {table.headline}",)] = values.to_numpy(float)
     records = []
     if not scores:
         return pd.DataFrame(columns=["method", "label", "settings", "seeds", "iqm", "iqm_ci_low",

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.analyse import METHOD_LABELS, RUN_KEYS, collect
+from benchmark.analyse import METHOD_LABELS, collect, headline_scores
 from benchmark.metrics import check_metric_key
 from benchmark.params import PROFILES
-from benchmark.tables import TABLES
 from generators.h5format import write_text_atomic
 
 MANIFEST = "manifest.json"
@@ -112,28 +111,20 @@ def _check_result(path: Path, blob: object, manifest: dict, root: str | Path) ->
 def leaderboard_rows(sources: list[tuple[str, str, pd.DataFrame]]) -> pd.DataFrame:
     """One row per (setting, method, source): the headline metric's mean, std and seeds."""
     records = []
-    for table in TABLES:
-        if not table.headline:
-            continue
-        for env, split, group in table.groups:
-            for source, code, runs in sources:
-                sub = runs[(runs["env"] == env) & (runs["train_split"] == split)]
-                if sub.empty or table.headline not in sub:
-                    continue
-                for method, rows in sub.groupby("method", sort=True):
-                    values = rows[table.headline].dropna()
-                    if values.empty:
-                        continue
-                    records.append({
-                        "setting": group, "metric": table.headline, "method": method,
-                        "label": METHOD_LABELS.get(method, method), "source": source,
-                        "code": code, "profile": ",".join(sorted(set(rows["profile"]))),
-                        "mean": float(values.mean()),
-                        "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                        "seeds": len(values)})
+    for source, code, runs in sources:
+        for table, group, method, rows, values in headline_scores(runs):
+            records.append({
+                "setting": group, "metric": table.headline, "method": method,
+                "label": METHOD_LABELS.get(method, method), "source": source,
+                "code": code, "profile": ",".join(sorted(set(rows["profile"]))),
+                "mean": float(values.mean()),
+                "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                "seeds": len(values)})
     frame = pd.DataFrame(records)
     if not frame.empty:
-        order = {g: i for i, g in enumerate(r["setting"] for r in records)}
+        order: dict[str, int] = {}   # settings in the tables' order (first appearance)
+        for r in records:
+            order.setdefault(r["setting"], len(order))
         frame = frame.sort_values(["setting", "mean"], key=lambda c: c.map(order)
                                   if c.name == "setting" else -c, kind="stable")
     return frame
