@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from benchmark.hparams import widths
+from benchmark.models.batchnorm import as_channels_last
 from benchmark.models.escnn_layers import (InnerBatchNormReLU, enn, gspaces, regular_type,
                                            steerable_conv)
 from benchmark.models.reacher import (ACTION_DIM, DILATIONS, OBS_CHANNELS, ReacherSEN,
@@ -45,7 +46,9 @@ class SteerableDilatedEmbedding(nn.Module):
         self.net = enn.SequentialModule(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(enn.GeometricTensor(x, self.in_type)).tensor
+        """On channels_last memory inside (mkldnn's fast layout with few channels on the
+        CPU, and batch norms by wide-row reductions); a contiguous result."""
+        return self.net(enn.GeometricTensor(as_channels_last(x), self.in_type)).tensor.contiguous()
 
 
 @register_method("full", envs=("reacher",))

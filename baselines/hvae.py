@@ -30,6 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmark.hparams import widths
+from benchmark.models.batchnorm import ChannelsLastSequential
 from benchmark.models.checks import check_obs
 from benchmark.models.teapot import (
     IMAGE_SIZE, RotationLatentModel, exp_so3, gram_schmidt,
@@ -82,7 +83,7 @@ class HVAEEncoder(nn.Module):
                        nn.LeakyReLU(0.2, inplace=True)]
             c_in = c
         layers += [nn.Conv2d(c_in, feature_dim, IMAGE_SIZE // 16), nn.Flatten()]  # 4 -> 1
-        self.net = nn.Sequential(*layers)
+        self.net = ChannelsLastSequential(*layers)   # channels_last convs (CPU speed)
         self.mean_head = nn.Linear(feature_dim, 6)
         self.scale_head = nn.Linear(feature_dim, 3)
 
@@ -104,7 +105,7 @@ class HVAEDecoder(nn.Module):
         for _ in range(3):
             layers += [nn.ConvTranspose2d(channels, channels, 4, 2, 1), nn.ReLU(inplace=True)]
         layers.append(nn.ConvTranspose2d(channels, 1, 4, 2, 1))
-        self.deconv = nn.Sequential(*layers)
+        self.deconv = ChannelsLastSequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.mlp(z.flatten(1))

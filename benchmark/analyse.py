@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.claims import check_claims, claims_markdown
 from benchmark.statistics import iqm_ci, mean_ci, probability_of_improvement
 from benchmark.tables import METHOD_LABELS, TABLES, Table, env_table
 from generators.h5format import write_text_atomic
@@ -279,6 +280,10 @@ def analyse(metrics_dir: str | Path, out_dir: str | Path,
     curve_csv = out / "hh1_curve.csv"
     write_text_atomic(curve_csv, curve.to_csv(index=False))
     written += [agg_md, agg_csv, curve_csv, plot_hh1_curve(curve, out / "hh1_curve.png")]
+    claims_md = out / "claims.md"
+    seeds = sorted(int(x) for x in runs["seed"].dropna().unique())
+    write_text_atomic(claims_md, claims_markdown(check_claims(runs), f"seeds {seeds}"))
+    written.append(claims_md)
     all_runs = out / "all_runs.csv"
     write_text_atomic(all_runs, runs.sort_values(["env", "train_split", "method", "seed"])
            .to_csv(index=False))

@@ -1,59 +1,101 @@
-"""Benchmark of training: transitions/s and peak memory per (env, method).
+"""Benchmark of training: transitions/s, peak memory and achieved GFLOP/s per (env, method).
 
-    python -m benchmark.bench_training [--pairs blocks:sen,blocks:none] [--steps 3] [--device cpu]
+    python -m benchmark.bench_training [--pairs blocks:sen,reacher:full] [--profile default]
+                                       [--threads 2] [--steps 8] [--baseline 7fad85a]
 
-Each pair runs in a fresh subprocess (so peak RSS is its own): the model at the paper's
-widths (constructor defaults) and the paper's batch size, random uint8 observations
-converted to float as in training, then ``--steps`` timed optimiser steps (Adam, the
-method's own loss) after one warm-up step. CPU runs use 2 threads. Reference figures of
-the original code on the same 2-core machine are printed beside ours.
+Each (env, method, profile) runs in a fresh subprocess (so peak RSS is its own): the model
+at the profile's widths and batch size (``default``: params.yaml's ``train.<env>``;
+``paper``: the constructors' defaults and ``paper.train.<env>``), random uint8 observations
+converted to float as in training, one warm-up step, then ``--steps`` timed optimiser steps
+(Adam, the method's own loss) with ``--threads`` torch threads (default: the ``threads``
+training setting) and the allocator setting of ``senbench train``
+(:func:`benchmark.allocator.keep_freed_memory`).  The floating-point work of one step
+(forward and backward) is counted by ``torch.utils.flop_counter`` and reported as achieved
+GFLOP/s beside this machine's measured single-precision matmul peak at the same thread count
+(a microbenchmark in this script), so the distance to the physical limit is a number.
+
+``--baseline REV`` measures the same pairs with the models of git revision ``REV`` as well
+(its tree exported to a temporary folder; this script's measuring code), alternating the two
+per pair so that a noisy machine affects both alike, and prints the speed-up and memory
+ratios.  ``--json FILE`` writes every figure.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
-# the original code, torch 2.13 CPU, 2 threads, one contrastive step with Adam:
-# (transitions/s, peak RSS GB)
-ORIGINAL = {("blocks", "sen"): (41, 6.2), ("blocks", "none"): (53, 5.4),
-            ("blocks", "full"): (22, 10.3), ("reacher", "none"): (11, 4.7)}
-DEFAULT_PAIRS = ("blocks:sen,blocks:none,blocks:full,shapes:cnn,reacher:sen,reacher:none,"
-                 "reacher:full,teapot:sen,teapot:none,teapot:hvae")
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ("default", "paper")
+#: sgemm side of the matmul-peak microbenchmark (large enough to reach the peak)
+MATMUL_SIDE = 2048
 
 
-def random_actions(env: str, n: int, gen: torch.Generator) -> torch.Tensor:
-    if env in ("shapes", "blocks"):
-        return torch.randint(0, 20, (n,), generator=gen)
-    if env == "reacher":
-        return torch.rand(n, 2, generator=gen) * 2 - 1
-    q = torch.randn(n, 4, generator=gen)
-    q = q / q.norm(dim=1, keepdim=True)
-    from scipy.spatial.transform import Rotation
-    return torch.from_numpy(Rotation.from_quat(q.numpy()).as_matrix()).float()
+def default_pairs() -> str:
+    """Every (env, method) of the registries."""
+    from benchmark.registry import methods_for_env
+    from generators.registry import env_names
+    return ",".join(f"{env}:{method}" for env in env_names() for method in methods_for_env(env))
 
 
-def measure(env: str, method: str, steps: int, device: str, batch: int | None) -> dict:
-    """One pair in this process: transitions/s and peak memory."""
+def random_inputs(spec, n: int, gen: torch.Generator):
     import numpy as np
+    obs = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen)
+    nxt = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen)
+    act = torch.from_numpy(spec.action.sample(np.random.default_rng(0), n))
+    return obs, act, nxt
+
+
+def profile_config(env: str, method: str, profile: str, params_file: Path) -> tuple[dict, int]:
+    """(constructor hyper-parameters, batch size) of a pair at a profile."""
+    from benchmark.params import load_params
+    from benchmark.train import train_settings
+    settings, hparams = train_settings(load_params(params_file, profile), env, method)
+    return hparams, int(settings["batch_size"])
+
+
+def matmul_peak_gflops(threads: int, side: int = MATMUL_SIDE, repeats: int = 5) -> float:
+    """Best-of-``repeats`` single-precision GEMM throughput (GFLOP/s) at ``threads``."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(side, side), torch.randn(side, side)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * side ** 3 / best / 1e9
+
+
+def measure(env: str, method: str, profile: str, steps: int, threads: int, device: str,
+            params_file: Path) -> dict:
+    """One pair in this process: transitions/s, peak memory, FLOPs per step."""
+    from torch.utils.flop_counter import FlopCounterMode
 
     from benchmark.registry import build_model, count_parameters
     from generators.registry import get_env
-    torch.set_num_threads(2)
+    try:  # the allocator setting of `senbench train` (absent in older revisions)
+        from benchmark.allocator import keep_freed_memory
+        keep_freed_memory()
+    except ImportError:
+        pass
+    torch.set_num_threads(threads)
     dev = torch.device(device)
+    hparams, batch = profile_config(env, method, profile, params_file)
     gen = torch.Generator().manual_seed(0)
-    spec = get_env(env)
-    model = build_model(method, env).to(dev)
+    torch.manual_seed(0)
+    model = build_model(method, env, **hparams).to(dev)
+    model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    n = batch or spec.paper_batch_size
-    obs = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen).to(dev)
-    nxt = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen).to(dev)
-    act = torch.from_numpy(spec.action.sample(np.random.default_rng(0), n)).to(dev)
+    obs, act, nxt = (t.to(dev) for t in random_inputs(get_env(env), batch, gen))
 
     def step() -> None:
         loss, _ = model.loss(obs.float() / 255, act, nxt.float() / 255, generator=gen)
@@ -61,7 +103,9 @@ def measure(env: str, method: str, steps: int, device: str, batch: int | None) -
         loss.backward()
         opt.step()
 
-    step()  # warm-up
+    with FlopCounterMode(display=False) as counter:   # also the warm-up step
+        step()
+    flops = counter.get_total_flops()
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -71,48 +115,102 @@ def measure(env: str, method: str, steps: int, device: str, batch: int | None) -
     if dev.type == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
-    peak_rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
-    out = {"env": env, "method": method, "batch": n, "parameters": count_parameters(model),
-           "transitions_per_s": n * steps / seconds, "peak_rss_gb": peak_rss_gb,
+    out = {"env": env, "method": method, "profile": profile, "batch": batch,
+           "threads": threads, "parameters": count_parameters(model),
+           "transitions_per_s": batch * steps / seconds,
+           "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20,
+           "gflop_per_step": flops / 1e9, "gflops": flops * steps / seconds / 1e9,
            "device": device}
     if dev.type == "cuda":
         out["peak_gpu_gb"] = torch.cuda.max_memory_allocated() / 2 ** 30
     return out
 
 
+def run_child(tree: Path, pair: str, profile: str, steps: int, threads: int, device: str,
+              params_file: Path) -> dict:
+    """:func:`measure` in a fresh process whose ``benchmark`` package is ``tree``'s."""
+    env, method = pair.split(":")
+    code = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+            "import importlib.util as u; "
+            "spec = u.spec_from_file_location('bench_training_child', sys.argv[2]); "
+            "m = u.module_from_spec(spec); spec.loader.exec_module(m); "
+            "print(json.dumps(m.measure(sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), "
+            "int(sys.argv[7]), sys.argv[8], Path(sys.argv[9]))))")
+    env_vars = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.run([sys.executable, "-c", code, str(tree), str(Path(__file__).resolve()),
+                           env, method, profile, str(steps), str(threads), device,
+                           str(params_file)], capture_output=True, text=True, cwd=tree,
+                          env=env_vars)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{pair} ({profile}) failed: {last}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def export_tree(rev: str, into: Path) -> Path:
+    """The files of git revision ``rev`` of this repository, under ``into``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True)
+    if archive.returncode != 0:
+        raise SystemExit(f"bench_training: git archive {rev} failed: "
+                         f"{archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def main(argv: list[str] | None = None) -> None:
+    from benchmark.train import DEFAULTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", default=None, help="env:method,... (default: every "
                         "registered pair)")
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--profile", choices=PROFILES + ("both",), default="both")
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=DEFAULTS["threads"])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--batch", type=int, default=None, help="override the paper batch")
-    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # child mode
+    parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
+    parser.add_argument("--baseline", default=None, metavar="REV",
+                        help="also measure git revision REV's models (side by side, ratios)")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args(argv)
-    if args.one:
-        env, method = args.one.split(":")
-        print(json.dumps(measure(env, method, args.steps, args.device, args.batch)))
-        return
-    print(f"{'env':8s} {'method':7s} {'batch':>5s} {'params':>9s} {'trans/s':>9s} "
-          f"{'peak RSS GB':>11s} {'original trans/s, GB':>21s} {'speed-up':>8s} {'memory':>7s}")
-    for pair in (args.pairs or default_pairs()).split(","):
-        cmd = [sys.executable, "-m", "benchmark.bench_training", "--one", pair,
-               "--steps", str(args.steps), "--device", args.device]
-        if args.batch:
-            cmd += ["--batch", str(args.batch)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(f"{pair}: failed: {proc.stderr.strip().splitlines()[-1]}")
-            continue
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
-        ref = ORIGINAL.get((r["env"], r["method"]))
-        ref_s = f"{ref[0]:>10} {ref[1]:>10.1f}" if ref else f"{'-':>21s}"
-        speed = f"{r['transitions_per_s'] / ref[0]:7.1f}x" if ref else f"{'-':>8s}"
-        mem = f"{r['peak_rss_gb'] / ref[1]:6.2f}x" if ref else f"{'-':>7s}"
-        extra = f"  GPU peak {r['peak_gpu_gb']:.2f} GB" if "peak_gpu_gb" in r else ""
-        print(f"{r['env']:8s} {r['method']:7s} {r['batch']:5d} {r['parameters']:9d} "
-              f"{r['transitions_per_s']:9.1f} {r['peak_rss_gb']:11.2f} {ref_s} {speed} {mem}"
-              f"{extra}")
+    profiles = PROFILES if args.profile == "both" else (args.profile,)
+    peak = matmul_peak_gflops(args.threads) if args.device == "cpu" else None
+    if peak is not None:
+        print(f"matmul peak ({MATMUL_SIDE}^3 sgemm, {args.threads} threads): {peak:.0f} GFLOP/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        base_tree = export_tree(args.baseline, Path(tmp)) if args.baseline else None
+        head = f"{'profile':8s} {'env':8s} {'method':7s} {'batch':>5s} {'trans/s':>8s} " \
+               f"{'RSS GB':>7s} {'GFLOP/s':>8s} {'% peak':>6s}"
+        if base_tree:
+            head += f" | {'base t/s':>8s} {'base GB':>7s} {'speed-up':>8s} {'memory':>6s}"
+        print(head)
+        rows = []
+        for profile in profiles:
+            for pair in (args.pairs or default_pairs()).split(","):
+                try:
+                    r = run_child(ROOT, pair, profile, args.steps, args.threads, args.device,
+                                  args.params)
+                    b = (run_child(base_tree, pair, profile, args.steps, args.threads,
+                                   args.device, args.params) if base_tree else None)
+                except RuntimeError as exc:
+                    print(exc)
+                    continue
+                r["matmul_peak_gflops"] = peak
+                line = (f"{profile:8s} {r['env']:8s} {r['method']:7s} {r['batch']:5d} "
+                        f"{r['transitions_per_s']:8.0f} {r['peak_rss_gb']:7.2f} "
+                        f"{r['gflops']:8.1f} "
+                        f"{100 * r['gflops'] / peak if peak else float('nan'):6.1f}")
+                if b is not None:
+                    r["baseline"] = b
+                    line += (f" | {b['transitions_per_s']:8.0f} {b['peak_rss_gb']:7.2f} "
+                             f"{r['transitions_per_s'] / b['transitions_per_s']:7.2f}x "
+                             f"{r['peak_rss_gb'] / b['peak_rss_gb']:5.2f}x")
+                if "peak_gpu_gb" in r:
+                    line += f"  GPU peak {r['peak_gpu_gb']:.2f} GB"
+                print(line, flush=True)
+                rows.append(r)
+    if args.json:
+        args.json.write_text(json.dumps({"threads": args.threads, "matmul_peak_gflops": peak,
+                                         "baseline": args.baseline, "rows": rows}, indent=2)
+                             + "\n")
 
 
 if __name__ == "__main__":

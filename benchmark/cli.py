@@ -35,14 +35,18 @@ def _cmd_describe(args: argparse.Namespace) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
+    from benchmark.allocator import keep_freed_memory
     from benchmark.train import train_from_params
+    keep_freed_memory()
     train_from_params(args.env, args.method, args.data, args.seed, args.out,
                       params_file=args.params, profile=args.profile, device=args.device,
                       progress=not args.quiet, eval_data=args.eval_data)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from benchmark.allocator import keep_freed_memory
     from benchmark.evaluate import evaluate_run
+    keep_freed_memory()
     metrics = evaluate_run(args.run, args.data, args.out, device=args.device,
                            summary=args.summary)
     print(json.dumps(metrics, indent=2))

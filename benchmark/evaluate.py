@@ -269,10 +269,16 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
     with ``summary``, the compact :data:`SUMMARY_KEYS` there)."""
     dev = resolve_device(device)
     model, config = load_run(run, dev)
-    with EpisodeFile(data, expect_env=config["env"]) as ds:
-        digest = ds.verify()
-        metrics = evaluate(model, ds, dev)
-        eval_config = ds.config
+    threads = torch.get_num_threads()   # the run's own (a recorded setting; runs trained
+    torch.set_num_threads(int(config["settings"].get("threads", threads)))   # before: as is)
+    try:
+        with EpisodeFile(data, expect_env=config["env"]) as ds:
+            digest = ds.verify()
+            metrics = evaluate(model, ds, dev)
+            eval_config = ds.config
+        hw = hardware(dev)
+    finally:
+        torch.set_num_threads(threads)
     result = {
         "env": config["env"], "method": config["method"], "seed": config["seed"],
         "run": str(run), "profile": config["profile"], "train_split": config["data_split"],
@@ -280,7 +286,7 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path,
         "train_data_config": config["data_config"], "eval_data": str(data),
         "eval_data_digest": digest, "eval_data_config": eval_config,
         "parameters": config["parameters"], "hparams": config["hparams"],
-        "settings": config["settings"], "hardware": hardware(dev),
+        "settings": config["settings"], "hardware": hw,
         "train_device": config["device"], "kept_epoch": config["kept_epoch"],
         "metrics": metrics,
     }

@@ -38,9 +38,13 @@ from generators.h5format import package_versions
 from generators.reader import EpisodeFile, TransitionBatches
 
 TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "keep", "verify_data",
-              "val_episodes", "models"}
+              "val_episodes", "threads", "models"}
+#: ``threads``: torch's intra-op threads of the run (and of its evaluation).  Float results
+#: depend on it (one Blocks run with 1 and with 2 threads ends in different weights), so it is
+#: a recorded setting, never the machine's core count.
 DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "lr_schedule": "constant",
-            "amp": False, "keep": "best_loss", "verify_data": True, "val_episodes": 200}
+            "amp": False, "keep": "best_loss", "verify_data": True, "val_episodes": 200,
+            "threads": 2}
 LR_SCHEDULES = ("constant", "cosine")
 #: mixed precision on CUDA: off (fp32, the default), bf16, or fp16 with a gradient scaler
 #: (the paper trained Reacher in fp16); ignored on the CPU (recorded in the run's config)
@@ -86,6 +90,13 @@ def train_settings(params: dict, env: str, method: str) -> tuple[dict, dict]:
         raise ParamsError(f"params: train.{env}.models.{method}: {old!r} was renamed "
                           f"{RENAMED_HPARAMS[old]!r}")
     return settings, hparams
+
+
+def check_threads(threads: Any) -> int:
+    """A thread count: an integer >= 1."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+    return threads
 
 
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
@@ -167,6 +178,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
         raise ValueError(f"amp must be false, bf16 or fp16, got {settings['amp']!r}")
     if settings["keep"] not in KEEP:
         raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {settings['keep']!r}")
+    check_threads(settings["threads"])
     hparams = dict(hparams or {})
     if isinstance(settings["val_episodes"], bool) or not isinstance(settings["val_episodes"], int) \
             or settings["val_episodes"] < 0:
@@ -216,6 +228,8 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
 
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True, warn_only=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(settings["threads"])
     live = _live(out, resume=start_epoch > 0 or start_batch > 0)
     steps_done = 0
     resume_point = None  # (epoch, next batch, generator state) after the last step
@@ -295,6 +309,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
         raise
     finally:
         torch.use_deterministic_algorithms(deterministic)
+        torch.set_num_threads(threads)
         if live is not None:
             live.end()
         if val_ds is not None:

@@ -118,7 +118,8 @@ def test_analyse_builds_tables_from_json(tmp_path):
     row = table[table["method"] == "sen"].iloc[0]
     assert row["seeds"] == 2 and row["die_model_10step_mean"] == pytest.approx(2.0)
     assert row["train_data_digest"] == "a" * 64
-    assert len(written) == 13   # 4 tables x (md, csv), aggregate (md, csv), HH@1 curve (csv, png), all runs
+    assert len(written) == 14   # 4 tables x (md, csv), aggregate (md, csv), HH@1 curve (csv, png),
+    #                             claims, all runs
 
 
 def test_analyse_errors(tmp_path):

@@ -48,7 +48,8 @@ def tiny_params(source_params: Path) -> dict:
                       {"env": "shapes", "split": "limited", "method": "cnn"}]
     params["generate"] = TINY_GENERATE
     shapes = params["train"]["shapes"]
-    shapes.update(epochs=1, batch_size=16)
+    shapes.update(epochs=1, batch_size=16, threads=1)   # 1-thread runs, as the jobs
+    params.setdefault("cluster", {})["threads_per_job"] = 1
     shapes["models"] = {"sen": {"embedding_hidden": 4, "encoder_hidden": 8, "transition_hidden": 8},
                         "cnn": {"embedding_hidden": 4, "encoder_hidden": 8, "transition_hidden": 8}}
     return params

@@ -33,6 +33,7 @@ with warnings.catch_warnings():  # escnn warns about the optional py3nj at impor
     from escnn.nn.init import _generalized_he_init_variances as _he_variances
     from escnn.nn.modules.conv.r2convolution import _manual_fco1
 
+from benchmark.models.batchnorm import FEW_CHANNELS, channels_last_batch_norm
 from benchmark.models.c4 import C4_ORDER
 from benchmark.models.checks import check_positive_int
 
@@ -252,6 +253,13 @@ class InnerBatchNormReLU(enn.InnerBatchNorm):
             return enn.GeometricTensor(F.relu(out.tensor, inplace=True), self.out_type, out.coords)
         (size,) = self._contiguous
         x = input.tensor
-        y = getattr(self, f"batch_norm_[{size}]")(x.view(x.shape[0], -1, size, *x.shape[2:]))
+        bn = getattr(self, f"batch_norm_[{size}]")
+        if (self.training and bn.affine and x.dim() == 4 and x.device.type == "cpu"
+                and bn.num_features <= FEW_CHANNELS
+                and x.is_contiguous(memory_format=torch.channels_last)):
+            # channels_last maps with few fields: wide-row reductions (CPU speed)
+            y = channels_last_batch_norm(x, bn, inner=size)
+            return enn.GeometricTensor(y.relu_(), self.out_type, input.coords)
+        y = bn(x.view(x.shape[0], -1, size, *x.shape[2:]))
         return enn.GeometricTensor(F.relu(y, inplace=True).view(x.shape), self.out_type,
                                    input.coords)

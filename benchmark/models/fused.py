@@ -10,20 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-
-def _bn_fields(x: torch.Tensor, fields: int) -> torch.Tensor:
-    """``[B, C, H, W]`` (channels_last) -> the ``[B * H * W * (C // fields), fields]`` view
-    whose columns are the batch-norm channels (channel ``c`` belongs to column ``c % fields``)."""
-    return x.permute(0, 2, 3, 1).reshape(-1, fields)
-
-
-def _bn_momentum(bn: nn.modules.batchnorm._BatchNorm) -> float:
-    """The running-stats factor of one forward of ``bn``, counting the batch as
-    ``_BatchNorm.forward`` does."""
-    if not (bn.training and bn.track_running_stats):
-        return 0.0
-    bn.num_batches_tracked.add_(1)  # type: ignore[union-attr, operator]
-    return 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
+from benchmark.models.batchnorm import (batch_norm_grads, batch_stats, field_rows, normalise,
+                                        update_running_stats)
 
 
 class _BatchNormReLUConv(torch.autograd.Function):
@@ -34,10 +22,11 @@ class _BatchNormReLUConv(torch.autograd.Function):
     tensors per layer (327 MB each for ``sen`` at batch 1024, 655 MB for ``full``), the bulk
     of a Blocks training step's memory.  Here backward recomputes ``y = relu(bn(x))`` from
     ``x`` and the saved batch statistics (one elementwise pass; no conv is recomputed) and
-    calls ATen's convolution, ReLU (threshold) and batch-norm backward kernels, as autograd
-    would; only the batch norm's input gradient is assembled in place from that kernel's
-    reductions, which saves one more full-size allocation (on CPU each fresh one costs page
-    faults).  Values and gradients match the plain modules to float rounding, and unlike
+    calls ATen's convolution and ReLU (threshold) backward kernels, as autograd would; the
+    batch norm's statistics and gradients are the wide-row reductions of
+    :mod:`benchmark.models.batchnorm` (ATen's batch-norm kernels walk a channels_last map
+    column by column, the largest cost of a Blocks step with few channels), and its input
+    gradient is assembled in place, which saves one more full-size allocation.  Values and gradients match the plain modules to float rounding, and unlike
     activation checkpointing nothing runs forward twice: the running statistics are updated
     exactly once, in forward, as the plain ``BatchNorm2d`` does.
     """
@@ -48,13 +37,16 @@ class _BatchNormReLUConv(torch.autograd.Function):
                 ) -> torch.Tensor:
         fields, eps = bn_weight.shape[0], bn.eps
         training = bn.training or bn.running_mean is None
-        running = ((bn.running_mean, bn.running_var) if not bn.training or bn.track_running_stats
-                   else (None, None))
         x = x.contiguous(memory_format=torch.channels_last)
-        z, mean, stat = torch.native_batch_norm(_bn_fields(x, fields), bn_weight, bn_bias,
-                                                *running, training, _bn_momentum(bn), eps)
-        if not training:  # eval mode: normalised with (a copy of) the running statistics
-            mean, stat = running[0].clone(), running[1].clone()
+        rows, layout = field_rows(x, fields)
+        if training:   # batch statistics (wide-row reductions, benchmark.models.batchnorm)
+            mean, var = batch_stats(rows, layout)
+            update_running_stats(bn, mean, var, rows.numel() // fields)
+            stat = (var + eps).rsqrt()   # the batch's invstd
+        else:          # eval mode: normalised with (a copy of) the running statistics
+            mean, stat = bn.running_mean.clone(), bn.running_var.clone()
+        invstd = stat if training else (stat + eps).rsqrt()
+        z = normalise(rows, layout, mean, invstd, bn_weight, bn_bias)
         b, c, h, w = x.shape
         y = z.relu_().view(b, h, w, c).permute(0, 3, 1, 2)
         ctx.save_for_backward(x, bn_weight, bn_bias, weight, mean, stat)
@@ -68,9 +60,9 @@ class _BatchNormReLUConv(torch.autograd.Function):
         padding, has_bias, eps, training = ctx.meta  # stat: batch invstd, or running var (eval)
         n, c, h, w = x.shape
         fields = bn_weight.shape[0]
-        x_flat = _bn_fields(x, fields)
-        scale = (stat if training else (stat + eps).rsqrt()) * bn_weight
-        y = torch.addcmul(bn_bias - mean * scale, x_flat, scale).relu_()  # relu(bn(x)) again
+        x_rows, layout = field_rows(x, fields)
+        invstd = stat if training else (stat + eps).rsqrt()
+        y = normalise(x_rows, layout, mean, invstd, bn_weight, bn_bias).relu_()  # again
         y = y.view(n, h, w, c).permute(0, 3, 1, 2)
         need = ctx.needs_input_grad
         grad_y, grad_weight, grad_bias = torch.ops.aten.convolution_backward(
@@ -79,23 +71,19 @@ class _BatchNormReLUConv(torch.autograd.Function):
             False, [0, 0], 1, [any(need[:3]), need[3], has_bias and need[4]])
         if not any(need[:3]):
             return None, None, None, grad_weight, grad_bias, None, None
-        # ReLU backward into y's buffer; then batch-norm backward: ATen's kernel gives the
-        # reductions sum(g * x_hat), sum(g) (the affine grads), and grad_x is formed in place:
+        # ReLU backward into y's buffer; then batch-norm backward, grad_x formed in place:
         # a * (g - mean(g) - x_hat * mean(g * x_hat)) = a * g + k * x + k0, a = weight * invstd
-        g = _bn_fields(torch.ops.aten.threshold_backward.grad_input(grad_y, y, 0, grad_input=y),
-                       fields)
+        g, _ = field_rows(torch.ops.aten.threshold_backward.grad_input(grad_y, y, 0, grad_input=y),
+                          fields)
         del grad_y
-        stats = (None, None, mean, stat) if training else (mean, stat, None, None)
-        _, grad_bn_weight, grad_bn_bias = torch.ops.aten.native_batch_norm_backward(
-            g, x_flat, bn_weight, *stats, training, eps, [False, True, True])
-        grad_x = None
-        if need[0]:
-            if training:
-                k = -scale * stat * grad_bn_weight / g.shape[0]
-                k0 = -scale * grad_bn_bias / g.shape[0] - k * mean
-                grad_x = torch.addcmul(k0, g, scale, out=g).addcmul_(x_flat, k)
-            else:
-                grad_x = g.mul_(scale)
+        if training:
+            grad_x, grad_bn_weight, grad_bn_bias = batch_norm_grads(
+                g, x_rows, mean, stat, bn_weight, layout, need[0], out=g)
+        else:   # eval mode: y = x * scale + shift with constant statistics
+            grad_bn_bias = layout.fold(g.sum(0))
+            grad_bn_weight = (layout.fold((g * x_rows).sum(0)) - mean * grad_bn_bias) * invstd
+            grad_x = g.mul_(layout.expand(invstd * bn_weight)) if need[0] else None
+        if grad_x is not None:
             grad_x = grad_x.view(n, h, w, c).permute(0, 3, 1, 2)
         return grad_x, grad_bn_weight, grad_bn_bias, grad_weight, grad_bias, None, None
 

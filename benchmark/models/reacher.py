@@ -38,6 +38,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmark.hparams import widths
+from benchmark.models.batchnorm import ChannelsLastSequential
 from benchmark.models.checks import check_action, check_obs
 from benchmark.models.escnn_layers import (InnerBatchNormReLU, enn, gspaces, regular_type,
                                            steerable_conv)
@@ -115,7 +116,7 @@ def dilated_embedding(in_channels: int = OBS_CHANNELS, hidden: Sequence[int] = (
         layers += [nn.Conv2d(hidden[i], hidden[i + 1], 3, dilation=d, padding=d),
                    nn.BatchNorm2d(hidden[i + 1]), nn.ReLU(inplace=True)]
     layers.append(nn.Conv2d(hidden[5], out_channels, kernel, stride=2, padding=last_pad))
-    net = nn.Sequential(*layers)
+    net = ChannelsLastSequential(*layers)   # channels_last convs and batch norms (CPU speed)
     xavier_init(net)
     return net
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from benchmark.hparams import widths
+from benchmark.models.batchnorm import ChannelsLastSequential
 from benchmark.models.checks import check_action, check_obs
 from benchmark.registry import WorldModel, register_method
 
@@ -100,7 +101,7 @@ class ConvTrunk(nn.Module):
         layers += [nn.Flatten(), nn.Linear(c_in * side * side, fc_hidden[0]), nn.ReLU(inplace=True),
                    nn.Linear(fc_hidden[0], fc_hidden[1]), nn.ReLU(inplace=True),
                    nn.Linear(fc_hidden[1], out_dim)]
-        self.net = nn.Sequential(*layers)
+        self.net = ChannelsLastSequential(*layers)   # channels_last convs (CPU speed)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.net(obs)

@@ -31,8 +31,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--jobs", "-j", type=int, default=None,
                    help="local executor: stages at once (default: cluster.jobs, 2)")
     r.add_argument("--threads-per-job", type=int, default=None,
-                   help="torch/OpenMP/MKL threads of every job (default: cluster."
-                        "threads_per_job, 1); results depend on it")
+                   help="CPUs of every job (SLURM cpus-per-task; OpenMP/MKL threads of its "
+                        "env; default: cluster.threads_per_job, 2); train and evaluate use "
+                        "their runs' recorded `threads` setting")
     r.add_argument("--repo", default=".", help="repository root (default: .)")
     r.add_argument("--log-dir", default=None, help="default: cluster.log_dir, .senbench/logs")
     r.add_argument("--allow-dirty", action="store_true",

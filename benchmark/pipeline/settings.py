@@ -14,9 +14,9 @@ import yaml
 from benchmark.pipeline import PipelineError
 
 DEFAULTS: dict[str, Any] = {
-    # torch/OpenMP/MKL threads of every job; float results depend on it, so it is fixed
-    # (not derived from --jobs) and a serial `dvc repro` matches only with the same value
-    "threads_per_job": 1,
+    # CPUs of every job (SLURM's cpus-per-task; OMP/MKL threads in its env); train and
+    # evaluate use their runs' own recorded `threads` setting, so results do not depend on it
+    "threads_per_job": 2,
     "jobs": 2,                    # local executor: stages at once
     "local": ["analyse", "plots"],  # run on the driver after the cluster waves
     "gpu_stages": ["train@*"],    # stages that get --gpus-per-task on SLURM
