@@ -23,10 +23,17 @@ def _cmd_generate(args: argparse.Namespace) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> None:
+    from generators.digests import check_committed_digest
     from generators.reader import EpisodeFile
     for path in args.files:
         with EpisodeFile(path) as ds:
-            print(f"{ds.verify()}  {path}")
+            digest = ds.verify()
+            if args.profile is not None:
+                source = check_committed_digest(path, ds.env, str(ds.attrs["split"]), digest,
+                                                args.profile, args.digests)
+                print(f"{digest}  {path}  (= {source})")
+            else:
+                print(f"{digest}  {path}")
 
 
 def _cmd_describe(args: argparse.Namespace) -> None:
@@ -108,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="recompute and check the digest of dataset files")
     v.add_argument("files", nargs="+")
+    v.add_argument("--profile", default=None, choices=("default", "paper"),
+                   help="also compare with this repository's committed digest of the file's "
+                        "env and split for that profile (digests/<env>.json, "
+                        "digests/paper/<env>.json)")
+    v.add_argument("--digests", default="digests", help="the committed digests' folder")
     v.set_defaults(func=_cmd_verify)
 
     d = sub.add_parser("describe", help="parameter count and representations of a model")

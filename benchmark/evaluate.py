@@ -56,7 +56,7 @@ class Encoder:
 
     def _obs(self, key: str, t: int, episodes: slice) -> torch.Tensor:
         k = self.ds.frame_stack
-        frames = self.ds.array(key, (episodes, slice(t, t + k)))  # [B, k, H, W, C]
+        frames = self.ds.cached_array(key)[episodes, t:t + k]   # [B, k, H, W, C]
         b = frames.shape[0]
         obs = stack_frames(frames, np.arange(b), np.zeros(b, dtype=np.int64), k)
         return to_float(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device))

@@ -161,11 +161,24 @@ class EpisodeFile:
             raise DatasetError(f"{self.path}: cannot read {key!r} (corrupted?): "
                                f"{str(exc).splitlines()[0]}") from None
 
+    def cached_array(self, key: str) -> np.ndarray:
+        """A whole array, read once and kept in memory for this open file.
+
+        For readers that take many slices of one array (evaluation and the per-epoch
+        validation take one frame of every episode per rollout step): each h5py slice
+        decompresses every chunk it touches, so slicing a compressed array step by step
+        decompresses it many times over; the bytes are the same either way."""
+        cache = self.__dict__.setdefault("_arrays", {})
+        if key not in cache:
+            cache[key] = self.array(key)
+        return cache[key]
+
     def tensor(self, key: str) -> torch.Tensor:
         """A whole array as a tensor in its stored dtype (images stay uint8)."""
         return torch.from_numpy(np.ascontiguousarray(self.array(key)))
 
     def close(self) -> None:
+        self.__dict__.pop("_arrays", None)
         self._f.close()
 
     def __enter__(self) -> "EpisodeFile":

@@ -1,6 +1,7 @@
 """DVC stage ``generate@<env>``: every split of one environment, as params.yaml says.
 
     python -m generators.stage --env shapes --out data/shapes [--params params.yaml]
+                               [--profile paper] [--digests digests/paper/shapes.json]
 
 writes ``<out>/<split>.h5`` for each split of ``generate.<env>`` and, with
 ``--digests FILE``, a small JSON of split -> SHA-256 that the repository commits,
@@ -58,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--digests", default=None, help="write split -> SHA-256 JSON here")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--profile", default=None, help="default: params.yaml's `profile`")
     args = parser.parse_args(argv)
 
     def run() -> None:
-        params = load_params(args.params)
+        params = load_params(args.params, args.profile)
         for module in params["plugins"]:   # envs registered outside the package
             load_module(module)
         for split, digest in generate_env(args.env, params, args.out, args.workers,

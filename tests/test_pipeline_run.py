@@ -86,6 +86,12 @@ def test_dvc_remote_push_pull_to_a_node_without_shared_filesystem(local_run, tmp
     for run in ("shapes-limited-sen/seed0", "shapes-limited-cnn/seed1"):
         assert (node / "runs" / run / "model.pt").read_bytes() == \
             (local_run / "runs" / run / "model.pt").read_bytes()
+    # a pulled dataset checks against the digests committed beside it (README, "Reproducing
+    # a dataset": the publishing route of the paper profile's files)
+    files = sorted(str(p) for p in (node / "data" / "shapes").glob("*.h5"))
+    proc = senbench(node, "verify", "--profile", "default", *files)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("(= digests/shapes.json[") == 3
 
 
 def test_failed_job_commits_completed_stages_only(local_run):
