@@ -9,7 +9,7 @@ shell, in the stage's working directory, with
 * the thread budget (``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ... and
   ``SENBENCH_THREADS``): float results depend on torch's thread count, so it is explicit
   and the same for every job;
-* ``PYTHONDONTWRITEBYTECODE=1`` (see :func:`job_overrides`);
+* ``OMP_WAIT_POLICY=PASSIVE`` and ``PYTHONDONTWRITEBYTECODE=1`` (see :func:`job_overrides`);
 * stdout and stderr appended to one log file per stage.
 
 :class:`StageJob` is what the SLURM executor submits: a ``submitit`` checkpointable
@@ -57,6 +57,10 @@ def job_overrides(root: str | Path, threads: int, base: Mapping[str, str] | None
     base = os.environ if base is None else base
     path = [str(Path(root).resolve())] + [p for p in base.get("PYTHONPATH", "").split(os.pathsep) if p]
     return {"PYTHONPATH": os.pathsep.join(dict.fromkeys(path)), **thread_env(threads),
+            # jobs may share cores (--jobs 2 on 2 cores with 2-thread runs): idle OpenMP
+            # threads sleep instead of spinning; the work split, hence every result, depends
+            # on the thread count only
+            "OMP_WAIT_POLICY": "PASSIVE",
             # a __pycache__ inside a directory dependency (benchmark/models) would change
             # its DVC hash and leave `dvc status` dirty
             "PYTHONDONTWRITEBYTECODE": "1"}
