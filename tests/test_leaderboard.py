@@ -84,8 +84,12 @@ def test_bad_manifests_and_files(tmp_path):
                                                    "profile": "paper"}))
     for path in sub.rglob("seed*.json"):
         _edit(path, profile="paper")
+    bare = tmp_path / "bare"   # a checkout whose digests/ has no paper-profile files
+    (bare / "digests").mkdir(parents=True)
+    for path in (ROOT / "digests").glob("*.json"):
+        shutil.copy(path, bare / "digests")
     with pytest.raises(SubmissionError, match="no committed digests"):
-        load_submission(sub, ROOT)
+        load_submission(sub, bare)
 
 
 def test_cli_error_is_one_line(tmp_path):

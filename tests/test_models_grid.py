@@ -352,9 +352,13 @@ def _randomise_batch_norms(model):
 
 @pytest.mark.parametrize("cls", [GridSEN, CSWM, GridFull])
 @pytest.mark.parametrize("train_mode", [True, False])
-def test_blocks_embedding_matches_plain_modules(cls, train_mode):
-    """Values, gradients of every parameter and BatchNorm running statistics (updated once)."""
-    fused, plain = make(cls, "blocks", seed=3).double(), make(cls, "blocks", seed=3).double()
+@pytest.mark.parametrize("hidden", [None, 12])   # 12 batch-norm columns: ATen's kernels
+def test_blocks_embedding_matches_plain_modules(cls, train_mode, hidden):
+    """Values, gradients of every parameter and BatchNorm running statistics (updated once);
+    few normalised columns (the wide-row reductions) and many (ATen's batch norm)."""
+    wide = {} if hidden is None else {"embedding_hidden": hidden}
+    fused = make(cls, "blocks", seed=3, **wide).double()
+    plain = make(cls, "blocks", seed=3, **wide).double()
     _randomise_batch_norms(fused)
     plain.load_state_dict(fused.state_dict())
     fused.train(train_mode), plain.train(train_mode)

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-from benchmark.models.batchnorm import (batch_norm_grads, batch_stats, field_rows, normalise,
-                                        update_running_stats)
+from benchmark.models.batchnorm import (FEW_CHANNELS, batch_norm_grads, batch_stats,
+                                        field_rows, normalise, update_running_stats)
 
 
 class _BatchNormReLUConv(torch.autograd.Function):
@@ -24,9 +24,11 @@ class _BatchNormReLUConv(torch.autograd.Function):
     ``x`` and the saved batch statistics (one elementwise pass; no conv is recomputed) and
     calls ATen's convolution and ReLU (threshold) backward kernels, as autograd would; the
     batch norm's statistics and gradients are the wide-row reductions of
-    :mod:`benchmark.models.batchnorm` (ATen's batch-norm kernels walk a channels_last map
-    column by column, the largest cost of a Blocks step with few channels), and its input
-    gradient is assembled in place, which saves one more full-size allocation.  Values and gradients match the plain modules to float rounding, and unlike
+    :mod:`benchmark.models.batchnorm` up to ``FEW_CHANNELS`` normalised columns (ATen's
+    batch-norm kernels walk a channels_last map column by column, the largest cost of a
+    Blocks step with few channels) and ATen's kernels above (faster there: the paper
+    widths); its input gradient is assembled in place, which saves one more full-size
+    allocation.  Values and gradients match the plain modules to float rounding, and unlike
     activation checkpointing nothing runs forward twice: the running statistics are updated
     exactly once, in forward, as the plain ``BatchNorm2d`` does.
     """
@@ -39,14 +41,19 @@ class _BatchNormReLUConv(torch.autograd.Function):
         training = bn.training or bn.running_mean is None
         x = x.contiguous(memory_format=torch.channels_last)
         rows, layout = field_rows(x, fields)
-        if training:   # batch statistics (wide-row reductions, benchmark.models.batchnorm)
-            mean, var = batch_stats(rows, layout)
-            update_running_stats(bn, mean, var, rows.numel() // fields)
-            stat = (var + eps).rsqrt()   # the batch's invstd
-        else:          # eval mode: normalised with (a copy of) the running statistics
-            mean, stat = bn.running_mean.clone(), bn.running_var.clone()
-        invstd = stat if training else (stat + eps).rsqrt()
-        z = normalise(rows, layout, mean, invstd, bn_weight, bn_bias)
+        if training and fields > FEW_CHANNELS:   # many columns: ATen's kernel is faster
+            z, mean, stat = torch.native_batch_norm(
+                rows.view(-1, fields), bn_weight, bn_bias, bn.running_mean, bn.running_var,
+                True, _momentum(bn), eps)
+        else:
+            if training:   # batch statistics (wide-row reductions, benchmark.models.batchnorm)
+                mean, var = batch_stats(rows, layout)
+                update_running_stats(bn, mean, var, rows.numel() // fields)
+                stat = (var + eps).rsqrt()   # the batch's invstd
+            else:          # eval mode: normalised with (a copy of) the running statistics
+                mean, stat = bn.running_mean.clone(), bn.running_var.clone()
+            invstd = stat if training else (stat + eps).rsqrt()
+            z = normalise(rows, layout, mean, invstd, bn_weight, bn_bias)
         b, c, h, w = x.shape
         y = z.relu_().view(b, h, w, c).permute(0, 3, 1, 2)
         ctx.save_for_backward(x, bn_weight, bn_bias, weight, mean, stat)
@@ -76,7 +83,18 @@ class _BatchNormReLUConv(torch.autograd.Function):
         g, _ = field_rows(torch.ops.aten.threshold_backward.grad_input(grad_y, y, 0, grad_input=y),
                           fields)
         del grad_y
-        if training:
+        if training and fields > FEW_CHANNELS:   # ATen's reductions, grad_x in place
+            g = g.view(-1, fields)
+            _, grad_bn_weight, grad_bn_bias = torch.ops.aten.native_batch_norm_backward(
+                g, x_rows.view(-1, fields), bn_weight, None, None, mean, stat, True, eps,
+                [False, True, True])
+            grad_x = None
+            if need[0]:
+                scale = stat * bn_weight
+                k = -scale * stat * grad_bn_weight / g.shape[0]
+                k0 = -scale * grad_bn_bias / g.shape[0] - k * mean
+                grad_x = torch.addcmul(k0, g, scale, out=g).addcmul_(x_rows.view(-1, fields), k)
+        elif training:
             grad_x, grad_bn_weight, grad_bn_bias = batch_norm_grads(
                 g, x_rows, mean, stat, bn_weight, layout, need[0], out=g)
         else:   # eval mode: y = x * scale + shift with constant statistics
@@ -86,6 +104,15 @@ class _BatchNormReLUConv(torch.autograd.Function):
         if grad_x is not None:
             grad_x = grad_x.view(n, h, w, c).permute(0, 3, 1, 2)
         return grad_x, grad_bn_weight, grad_bn_bias, grad_weight, grad_bias, None, None
+
+
+def _momentum(bn: nn.modules.batchnorm._BatchNorm) -> float:
+    """The running-stats factor of one training forward of ``bn`` (counting the batch as
+    ``_BatchNorm.forward`` does)."""
+    if not bn.track_running_stats or bn.running_mean is None:
+        return 0.0
+    bn.num_batches_tracked.add_(1)  # type: ignore[union-attr, operator]
+    return 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
 
 
 def _pair(p: Any) -> tuple[int, int]:
