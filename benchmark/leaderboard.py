@@ -29,6 +29,7 @@ import pandas as pd
 from benchmark.analyse import METHOD_LABELS, collect, headline_scores
 from benchmark.metrics import check_metric_key
 from benchmark.params import PROFILES
+from generators.digests import digests_file
 from generators.h5format import write_text_atomic
 
 MANIFEST = "manifest.json"
@@ -50,8 +51,7 @@ class Submission:
 
 def committed_digests(profile: str, env: str, root: str | Path = ".") -> dict[str, str]:
     """split -> SHA-256 of the datasets this repository commits for ``profile``."""
-    path = Path(root) / "digests" / (f"{env}.json" if profile == "default"
-                                     else f"{profile}/{env}.json")
+    path = digests_file(env, profile, Path(root) / "digests")
     if not path.is_file():
         raise SubmissionError(f"no committed digests for env {env!r}, profile {profile!r} "
                               f"({path} is missing)")
