@@ -14,10 +14,17 @@ training setting) and the allocator setting of ``senbench train``
 GFLOP/s beside this machine's measured single-precision matmul peak at the same thread count
 (a microbenchmark in this script), so the distance to the physical limit is a number.
 
+``--side-by-side N`` measures N runs of each pair at once (N processes of ``--threads``
+threads each, their timed steps started together): the machine's throughput is the sum of
+their transitions/s, the way ``senbench train`` runs the seeds of a row side by side.
+
 ``--baseline REV`` measures the same pairs with the models of git revision ``REV`` as well
 (its tree exported to a temporary folder; this script's measuring code), alternating the two
 per pair so that a noisy machine affects both alike, and prints the speed-up and memory
-ratios.  ``--json FILE`` writes every figure.
+ratios; ``--baseline-threads`` and ``--baseline-side-by-side`` set its layout (default: the
+same), so that ``--baseline HEAD --threads 1 --side-by-side 2 --baseline-threads 2
+--baseline-side-by-side 1`` compares 2 runs x 1 thread with 1 run x 2 threads of the same
+code.  ``--json FILE`` writes every figure.
 """
 from __future__ import annotations
 
@@ -75,9 +82,25 @@ def matmul_peak_gflops(threads: int, side: int = MATMUL_SIDE, repeats: int = 5) 
     return 2 * side ** 3 / best / 1e9
 
 
+#: seconds a side-by-side run waits for the others to be ready
+BARRIER_TIMEOUT_S = 600.0
+
+
+def wait_for_others(barrier_dir: str, n: int) -> None:
+    """Side-by-side runs: say this one is ready, then wait until all ``n`` are."""
+    folder = Path(barrier_dir)
+    (folder / f"ready-{os.getpid()}").touch()
+    deadline = time.monotonic() + BARRIER_TIMEOUT_S
+    while len(list(folder.glob("ready-*"))) < n:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"side-by-side runs not ready after {BARRIER_TIMEOUT_S:.0f} s")
+        time.sleep(0.01)
+
+
 def measure(env: str, method: str, profile: str, steps: int, threads: int, device: str,
-            params_file: Path) -> dict:
-    """One pair in this process: transitions/s, peak memory, FLOPs per step."""
+            params_file: Path, barrier_dir: str = "", side_by_side: int = 1) -> dict:
+    """One pair in this process: transitions/s, peak memory, FLOPs per step (with
+    ``side_by_side`` > 1, its timed steps start when all of the runs are warm)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     from benchmark.registry import build_model, count_parameters
@@ -106,6 +129,8 @@ def measure(env: str, method: str, profile: str, steps: int, threads: int, devic
     with FlopCounterMode(display=False) as counter:   # also the warm-up step
         step()
     flops = counter.get_total_flops()
+    if side_by_side > 1:
+        wait_for_others(barrier_dir, side_by_side)
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -127,24 +152,44 @@ def measure(env: str, method: str, profile: str, steps: int, threads: int, devic
 
 
 def run_child(tree: Path, pair: str, profile: str, steps: int, threads: int, device: str,
-              params_file: Path) -> dict:
-    """:func:`measure` in a fresh process whose ``benchmark`` package is ``tree``'s."""
+              params_file: Path, side_by_side: int = 1) -> dict:
+    """:func:`measure` in ``side_by_side`` fresh processes at once whose ``benchmark``
+    package is ``tree``'s: the first run's figures, with the machine's ``transitions_per_s``
+    (the sum over the runs), each run's in ``runs_transitions_per_s``."""
     env, method = pair.split(":")
     code = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
             "import importlib.util as u; "
             "spec = u.spec_from_file_location('bench_training_child', sys.argv[2]); "
             "m = u.module_from_spec(spec); spec.loader.exec_module(m); "
             "print(json.dumps(m.measure(sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), "
-            "int(sys.argv[7]), sys.argv[8], Path(sys.argv[9]))))")
-    env_vars = {**os.environ, "PYTHONPATH": str(tree)}
-    proc = subprocess.run([sys.executable, "-c", code, str(tree), str(Path(__file__).resolve()),
-                           env, method, profile, str(steps), str(threads), device,
-                           str(params_file)], capture_output=True, text=True, cwd=tree,
-                          env=env_vars)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{pair} ({profile}) failed: {last}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+            "int(sys.argv[7]), sys.argv[8], Path(sys.argv[9]), sys.argv[10], "
+            "int(sys.argv[11]))))")
+    env_vars = {**os.environ, "PYTHONPATH": str(tree), "OMP_WAIT_POLICY": "PASSIVE"}
+    with tempfile.TemporaryDirectory() as barrier:
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(tree),
+                                   str(Path(__file__).resolve()), env, method, profile,
+                                   str(steps), str(threads), device, str(params_file), barrier,
+                                   str(side_by_side)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  cwd=tree, env=env_vars)
+                 for _ in range(side_by_side)]
+        outputs = [p.communicate() for p in procs]
+    results = []
+    for proc, (stdout, stderr) in zip(procs, outputs):
+        if proc.returncode != 0:
+            for other in procs:
+                other.kill()
+            last = (stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"{pair} ({profile}) failed: {last}")
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    first = dict(results[0])
+    first["side_by_side"] = side_by_side
+    first["runs_transitions_per_s"] = [r["transitions_per_s"] for r in results]
+    first["transitions_per_s"] = sum(first["runs_transitions_per_s"])
+    first["gflops"] = sum(r["gflops"] for r in results)
+    first["peak_rss_gb"] = max(r["peak_rss_gb"] for r in results)
+    first["total_rss_gb"] = sum(r["peak_rss_gb"] for r in results)
+    return first
 
 
 def export_tree(rev: str, into: Path) -> Path:
@@ -167,14 +212,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=DEFAULTS["threads"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
+    parser.add_argument("--side-by-side", type=int, default=1, metavar="N",
+                        help="N runs of each pair at once (their summed transitions/s)")
     parser.add_argument("--baseline", default=None, metavar="REV",
-                        help="also measure git revision REV's models (side by side, ratios)")
+                        help="also measure git revision REV's models (alternating, ratios)")
+    parser.add_argument("--baseline-threads", type=int, default=None,
+                        help="threads of each baseline run (default: --threads)")
+    parser.add_argument("--baseline-side-by-side", type=int, default=None, metavar="N",
+                        help="baseline runs at once (default: --side-by-side)")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args(argv)
+    for name in ("threads", "side_by_side", "baseline_threads", "baseline_side_by_side"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    base_threads = args.baseline_threads or args.threads
+    base_side = args.baseline_side_by_side or args.side_by_side
     profiles = PROFILES if args.profile == "both" else (args.profile,)
-    peak = matmul_peak_gflops(args.threads) if args.device == "cpu" else None
+    # the peak of the machine's cores in use: one process with all of their threads
+    cores = args.threads * args.side_by_side
+    peak = matmul_peak_gflops(cores) if args.device == "cpu" else None
     if peak is not None:
-        print(f"matmul peak ({MATMUL_SIDE}^3 sgemm, {args.threads} threads): {peak:.0f} GFLOP/s")
+        print(f"matmul peak ({MATMUL_SIDE}^3 sgemm, {cores} threads): {peak:.0f} GFLOP/s")
+    print(f"layout: {args.side_by_side} run(s) x {args.threads} thread(s)"
+          + (f"; baseline {args.baseline}: {base_side} run(s) x {base_threads} thread(s)"
+             if args.baseline else ""))
     with tempfile.TemporaryDirectory() as tmp:
         base_tree = export_tree(args.baseline, Path(tmp)) if args.baseline else None
         head = f"{'profile':8s} {'env':8s} {'method':7s} {'batch':>5s} {'trans/s':>8s} " \
@@ -187,9 +249,9 @@ def main(argv: list[str] | None = None) -> None:
             for pair in (args.pairs or default_pairs()).split(","):
                 try:
                     r = run_child(ROOT, pair, profile, args.steps, args.threads, args.device,
-                                  args.params)
-                    b = (run_child(base_tree, pair, profile, args.steps, args.threads,
-                                   args.device, args.params) if base_tree else None)
+                                  args.params, args.side_by_side)
+                    b = (run_child(base_tree, pair, profile, args.steps, base_threads,
+                                   args.device, args.params, base_side) if base_tree else None)
                 except RuntimeError as exc:
                     print(exc)
                     continue
@@ -208,7 +270,11 @@ def main(argv: list[str] | None = None) -> None:
                 print(line, flush=True)
                 rows.append(r)
     if args.json:
-        args.json.write_text(json.dumps({"threads": args.threads, "matmul_peak_gflops": peak,
+        args.json.write_text(json.dumps({"threads": args.threads,
+                                         "side_by_side": args.side_by_side,
+                                         "baseline_threads": base_threads,
+                                         "baseline_side_by_side": base_side,
+                                         "matmul_peak_gflops": peak,
                                          "baseline": args.baseline, "rows": rows}, indent=2)
                              + "\n")
 

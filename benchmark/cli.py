@@ -41,22 +41,81 @@ def _cmd_describe(args: argparse.Namespace) -> None:
     print(json.dumps(describe(args.env, args.method, args.params, args.profile), indent=2))
 
 
+def _seeds(args: argparse.Namespace, **templates: str | None) -> list[int]:
+    """The seeds of a train/evaluate command: ``--seed`` or the params file's ``seeds``."""
+    from benchmark.seed_jobs import check_seeds
+    if args.seeds_from_params:
+        from benchmark.params import load_params
+        seeds = load_params(args.params, args.profile)["seeds"]
+    else:
+        seeds = args.seed
+    return check_seeds(seeds, **templates)
+
+
+def _optional(flags: dict[str, object]) -> list[str]:
+    """Command-line words of the given options: values, and flags that are on."""
+    words: list[str] = []
+    for flag, value in flags.items():
+        if value is True:
+            words.append(flag)
+        elif value not in (None, False):
+            words += [flag, str(value)]
+    return words
+
+
 def _cmd_train(args: argparse.Namespace) -> None:
-    from benchmark.allocator import keep_freed_memory
-    from benchmark.train import train_from_params
-    keep_freed_memory()
-    train_from_params(args.env, args.method, args.data, args.seed, args.out,
-                      params_file=args.params, profile=args.profile, device=args.device,
-                      progress=not args.quiet, eval_data=args.eval_data)
+    from benchmark.seed_jobs import run_seed_jobs, seed_path
+    seeds = _seeds(args, out=args.out)
+    if len(seeds) == 1:
+        from benchmark.allocator import keep_freed_memory
+        from benchmark.train import train_from_params
+        keep_freed_memory()
+        train_from_params(args.env, args.method, args.data, seeds[0],
+                          seed_path(args.out, seeds[0]), params_file=args.params,
+                          profile=args.profile, device=args.device, progress=not args.quiet,
+                          eval_data=args.eval_data)
+        return
+    loads = [w for module in args.load for w in ("--load", module)]
+    jobs = [(seed, [*loads, "train", "--env", args.env, "--method", args.method,
+                    "--data", args.data, "--seed", str(seed), "--out", seed_path(args.out, seed),
+                    *_optional({"--params": args.params, "--profile": args.profile,
+                                "--device": args.device, "--eval-data": args.eval_data,
+                                "--quiet": args.quiet})])
+            for seed in seeds]
+    at_once = len(seeds) if args.jobs is None else args.jobs
+    run_seed_jobs(jobs, at_once, f"train {args.env}/{args.method}")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
-    from benchmark.allocator import keep_freed_memory
-    from benchmark.evaluate import evaluate_run
-    keep_freed_memory()
-    metrics = evaluate_run(args.run, args.data, args.out, device=args.device,
-                           summary=args.summary)
-    print(json.dumps(metrics, indent=2))
+    from benchmark.seed_jobs import run_seed_jobs, seed_path
+    if args.seed is None and not args.seeds_from_params:
+        for name, value in (("run", args.run), ("out", args.out), ("summary", args.summary)):
+            if value is not None and "{seed}" in value:
+                raise ValueError(f"--{name} {value!r} has a {{seed}} field: give --seed or "
+                                 "--seeds-from-params")
+        seeds = None
+    else:
+        seeds = _seeds(args, run=args.run, out=args.out, summary=args.summary)
+    if seeds is None or len(seeds) == 1:
+        from benchmark.allocator import keep_freed_memory
+        from benchmark.evaluate import evaluate_run
+
+        def fill(path: str | None) -> str | None:
+            return path if path is None or seeds is None else seed_path(path, seeds[0])
+        keep_freed_memory()
+        metrics = evaluate_run(fill(args.run), args.data, fill(args.out), device=args.device,
+                               summary=fill(args.summary))
+        if not args.quiet:
+            print(json.dumps(metrics, indent=2))
+        return
+    loads = [w for module in args.load for w in ("--load", module)]
+    jobs = [(seed, [*loads, "evaluate", "--run", seed_path(args.run, seed), "--data", args.data,
+                    "--out", seed_path(args.out, seed), "--quiet",
+                    *_optional({"--summary": args.summary and seed_path(args.summary, seed),
+                                "--device": args.device})])
+            for seed in seeds]
+    at_once = len(seeds) if args.jobs is None else args.jobs
+    run_seed_jobs(jobs, at_once, f"evaluate {args.run}")
 
 
 def _cmd_analyse(args: argparse.Namespace) -> None:
@@ -86,6 +145,19 @@ def _load_parser() -> argparse.ArgumentParser:
 def _cmd_leaderboard(args: argparse.Namespace) -> None:
     from benchmark.leaderboard import build_leaderboard
     print(build_leaderboard(args.metrics, args.submissions, args.out))
+
+
+def _add_seed_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    seeds = parser.add_mutually_exclusive_group(required=required)
+    seeds.add_argument("--seed", type=int, nargs="+", metavar="SEED",
+                       help="one seed, or several: each in its own process, side by side "
+                            "(the paths then contain {seed})")
+    seeds.add_argument("--seeds-from-params", action="store_true",
+                       help="the params file's `seeds` (what dvc.yaml's stages use)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="with several seeds: how many run at once (default: all); each "
+                             "uses its run's own `threads` setting, so the bytes do not "
+                             "depend on this")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,12 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--profile", default=None, help="params profile (default: the file's own)")
     d.set_defaults(func=_cmd_describe)
 
-    t = sub.add_parser("train", help="train one (env, method, seed)")
+    t = sub.add_parser("train", help="train one (env, method) for one or more seeds")
     t.add_argument("--env", required=True, metavar="ENV", help=f"one of {', '.join(envs)}")
     t.add_argument("--method", required=True)
     t.add_argument("--data", required=True)
-    t.add_argument("--seed", type=int, required=True)
-    t.add_argument("--out", required=True, help="run directory (checkpoints, config, logs)")
+    _add_seed_options(t, required=True)
+    t.add_argument("--out", required=True, help="run directory (checkpoints, config, logs); "
+                   "with several seeds it contains {seed}, e.g. runs/shapes-limited-sen/seed{seed}")
     t.add_argument("--params", default="params.yaml")
     t.add_argument("--profile", default=None)
     t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
@@ -143,13 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_train)
 
-    e = sub.add_parser("evaluate", help="metrics of a trained run on an eval file")
-    e.add_argument("--run", required=True)
+    e = sub.add_parser("evaluate", help="metrics of trained runs on an eval file")
+    e.add_argument("--run", required=True, help="run directory ({seed} in it with several seeds)")
     e.add_argument("--data", required=True)
     e.add_argument("--out", required=True, help="metrics JSON")
     e.add_argument("--summary", default=None, metavar="JSON",
                    help="also write a compact summary (1-step Hits@1, EE(S)) for dvc exp show")
+    _add_seed_options(e, required=False)
+    e.add_argument("--params", default="params.yaml", help="for --seeds-from-params")
+    e.add_argument("--profile", default=None, help=argparse.SUPPRESS)
     e.add_argument("--device", default=None)
+    e.add_argument("--quiet", action="store_true", help="do not print the metrics")
     e.set_defaults(func=_cmd_evaluate)
 
     a = sub.add_parser("analyse", help="build the result tables from metrics JSON files")

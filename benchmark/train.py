@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import time
+from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator
@@ -41,10 +42,12 @@ TRAIN_KEYS = {"epochs", "batch_size", "lr", "lr_schedule", "amp", "keep", "verif
               "val_episodes", "threads", "models"}
 #: ``threads``: torch's intra-op threads of the run (and of its evaluation).  Float results
 #: depend on it (one Blocks run with 1 and with 2 threads ends in different weights), so it is
-#: a recorded setting, never the machine's core count.
+#: a recorded setting, never the machine's core count.  1 by default: the seeds of a row run
+#: side by side (:mod:`benchmark.seed_jobs`), which uses the cores better than threads do for
+#: models this small (docs/performance.md).
 DEFAULTS = {"epochs": 100, "batch_size": 1024, "lr": 5e-4, "lr_schedule": "constant",
             "amp": False, "keep": "best_loss", "verify_data": True, "val_episodes": 200,
-            "threads": 2}
+            "threads": 1}
 LR_SCHEDULES = ("constant", "cosine")
 #: mixed precision on CUDA: off (fp32, the default), bf16, or fp16 with a gradient scaler
 #: (the paper trained Reacher in fp16); ignored on the CPU (recorded in the run's config)
@@ -114,6 +117,19 @@ def _atomic_save(obj: Any, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def sorted_state(model: torch.nn.Module) -> OrderedDict:
+    """``model.state_dict()`` with its keys sorted.
+
+    escnn registers some buffers in the iteration order of a set of strings, i.e. of Python's
+    per-process string hashing, so the same weights came out in another key order (and other
+    bytes) from one process to the next; sorted, the file's bytes depend on the weights only.
+    """
+    state = model.state_dict()
+    ordered = OrderedDict(sorted(state.items()))
+    ordered._metadata = getattr(state, "_metadata", None)  # per-module versions, for loading
+    return ordered
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -287,8 +303,8 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                 if settings["keep"] == "last" or record["loss"] < best["loss"]:
                     best = {"loss": record["loss"], "epoch": epoch + 1,
                             "model": {k: v.detach().clone()
-                                      for k, v in model.state_dict().items()}}
-                _atomic_save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                                      for k, v in sorted_state(model).items()}}
+                _atomic_save({"model": sorted_state(model), "optimiser": optimiser.state_dict(),
                               "epoch": epoch + 1, "batch": 0, "generator": None,
                               "history": history, "config_hash": chash, "best": best,
                               "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
@@ -302,7 +318,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     except KeyboardInterrupt:
         if resume_point is not None:  # mid-epoch: save exactly where we are
             e, nb, state = resume_point
-            _atomic_save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+            _atomic_save({"model": sorted_state(model), "optimiser": optimiser.state_dict(),
                           "epoch": e, "batch": nb, "generator": state,
                           "history": history, "config_hash": chash, "best": best,
                           "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
@@ -314,7 +330,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
             live.end()
         if val_ds is not None:
             val_ds.close()
-    kept = best["model"] if best["model"] is not None else model.state_dict()
+    kept = best["model"] if best["model"] is not None else sorted_state(model)
     summary = {"config_hash": chash, "epochs": settings["epochs"], "history": history,
                "parameters": config["parameters"], "kept_epoch": best["epoch"],
                "kept_loss": best["loss"], "keep": settings["keep"]}

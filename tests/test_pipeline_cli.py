@@ -30,8 +30,9 @@ def test_dry_run_plans_waves_from_the_dvc_dag(tiny):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("wave 0: 4 stage(s): generate@shapes")
-    assert lines[1].startswith("wave 1: 4 stage(s): train@run0-0, train@run0-1, train@run1-0")
-    assert lines[2].startswith("wave 2: 5 stage(s): evaluate@run0-0")
+    # one train and one evaluate stage per row of `runs` (each does every seed)
+    assert lines[1] == "wave 1: 2 stage(s): train@run0, train@run1"
+    assert lines[2] == "wave 2: 3 stage(s): evaluate@run0, evaluate@run1, plots"
     assert lines[3] == "wave 3: 1 stage(s): analyse"
 
 
@@ -70,7 +71,7 @@ def test_dirty_code_dependency_is_refused(tiny):
     try:
         line = one_error_line(senbench(tiny, "pipeline", "run", "--dry-run"))
         assert ("dirty workspace: benchmark/train.py differs from git HEAD and stage "
-                "train@run0-0 depends on it; commit or stash it, or pass --allow-dirty") in line
+                "train@run0 depends on it; commit or stash it, or pass --allow-dirty") in line
         assert senbench(tiny, "pipeline", "run", "--dry-run", "--allow-dirty").returncode == 0
     finally:
         train.write_text(original)

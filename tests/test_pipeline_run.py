@@ -57,10 +57,10 @@ def test_local_jobs2_equals_serial_dvc_repro(local_run, serial):
     assert_same_results(local_run, serial)
     record = json.loads((local_run / ".senbench" / "logs" / "run.json").read_text())
     assert record["threads_per_job"] == THREADS and record["jobs"] == 2
-    assert [len(w) for w in record["waves"]] == [4, 4, 5, 1]
+    assert [len(w) for w in record["waves"]] == [4, 2, 3, 1]
     metrics = json.loads((local_run / "metrics/shapes-limited-sen/seed0.json").read_text())
     assert metrics["hardware"].endswith(f"{THREADS} threads")
-    assert (local_run / ".senbench/logs/wave1/train@run0-0.log").is_file()
+    assert (local_run / ".senbench/logs/wave1/train@run0.log").is_file()
     # up to date now: a second run has nothing to do and changes nothing
     lock = (local_run / "dvc.lock").read_bytes()
     again = senbench(local_run, "pipeline", "run", "--quiet")
@@ -105,21 +105,20 @@ def test_failed_job_commits_completed_stages_only(local_run):
     lines = proc.stderr.strip().splitlines()  # the plan (wave lines), then the error
     errors = [line for line in lines if "error" in line]
     assert errors == lines[-1:], proc.stderr
-    assert lines[-1].startswith("senbench: error: stage train@run1-")
+    assert lines[-1].startswith("senbench: error: stage train@run1 ")
     log = Path(lines[-1].split("see ")[1].split(";")[0])
     assert log.is_file() and "no_such_width" in log.read_text()
     after = yaml.safe_load((local_run / "dvc.lock").read_text())["stages"]
-    # sen runs (first in the wave) completed and were committed with the new params
-    for name in ("train@run0-0", "train@run0-1"):
-        assert after[name] != before[name]
-        assert "no_such_width" in json.dumps(after[name]["params"])
-    # cnn runs failed or never started: their entries, and everything downstream, kept
-    for name in ("train@run1-0", "train@run1-1", "evaluate@run1-0", "evaluate@run0-0",
-                 "analyse", "plots"):
+    # the sen row (running beside it) completed and was committed with the new params
+    after_sen = after["train@run0"]
+    assert after_sen != before["train@run0"]
+    assert "no_such_width" in json.dumps(after_sen["params"])
+    # the cnn row failed: its entry, and everything downstream, kept
+    for name in ("train@run1", "evaluate@run1", "evaluate@run0", "analyse", "plots"):
         assert after[name] == before[name], name
     git(local_run, "checkout", "params.yaml")  # back to the recorded params
-    dvc(local_run, "checkout", "-q", "train@run1-0", "train@run1-1")
-    status = json.loads(dvc(local_run, "status", "--json", "train@run1-0").stdout or "{}")
+    dvc(local_run, "checkout", "-q", "train@run1")
+    status = json.loads(dvc(local_run, "status", "--json", "train@run1").stdout or "{}")
     assert status == {}, status
 
 
@@ -143,13 +142,13 @@ def test_slurm_executor_equals_serial_dvc_repro(serial, tmp_path):
     assert_same_results(repo, serial)
     record = json.loads((repo / ".senbench" / "logs" / "run.json").read_text())
     assert record["local_stages"] == ["plots", "analyse"]
-    assert len(record["job_ids"]) == 12  # 4 generate + 4 train + 4 evaluate
+    assert len(record["job_ids"]) == 8  # 4 generate + 2 train + 2 evaluate (2 seeds each)
     arrays = sorted({j.split("_")[0] for j in record["job_ids"].values()}, key=int)
     assert len(arrays) == 3  # one job array per wave
     sacct = subprocess.run(["sacct", "-X", "-P", "-n", "-o", "JobID,JobName,State,ExitCode",
                             "-j", ",".join(arrays)], capture_output=True, text=True, check=True)
     rows = [line.split("|") for line in sacct.stdout.splitlines()]
-    assert len(rows) == 12 and all(r[2] == "COMPLETED" and r[3] == "0:0" for r in rows), \
+    assert len(rows) == 8 and all(r[2] == "COMPLETED" and r[3] == "0:0" for r in rows), \
         sacct.stdout
     (repo / ".senbench" / "logs" / "sacct.txt").write_text(sacct.stdout)
     print(sacct.stdout)

@@ -7,7 +7,7 @@ from benchmark.pipeline import PipelineError
 from benchmark.pipeline.settings import DEFAULTS, load_settings
 from benchmark.pipeline.waves import compute_waves, split_local
 
-# the shape of SEN-Bench's dvc.yaml: generate@env -> train@run-seed -> evaluate -> analyse,
+# a DAG of the shape of SEN-Bench's dvc.yaml: generate@env -> train -> evaluate -> analyse,
 # plots reading the runs and the data
 UPSTREAM = {
     "generate@a": [], "generate@b": [],

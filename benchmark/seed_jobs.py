@@ -1,0 +1,147 @@
+"""Several seeds of one ``senbench`` command at once, each seed in its own process.
+
+A run's floats depend on its recorded settings only (``threads`` among them, which the run
+applies itself), never on which other runs share the machine, so seeds run side by side give
+the same bytes as seeds run in turn.  On a small CPU, 1-thread runs side by side keep every
+core busy, where one small model on 2 threads does not (docs/performance.md has the
+figures); on a GPU, several runs share it.  This is how one DVC stage trains, or evaluates,
+every seed of a row of ``params.yaml``'s ``runs``.
+
+Paths name the seed with the literal field ``{seed}``: ``runs/shapes-limited-sen/seed{seed}``.
+"""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import IO, Sequence
+
+SEED_FIELD = "{seed}"
+#: seconds an interrupted run gets to save its checkpoint before it is killed
+STOP_GRACE_S = 60.0
+POLL_S = 0.2
+
+
+def seed_path(template: str, seed: int) -> str:
+    """``template`` with its ``{seed}`` field(s) replaced by ``seed``."""
+    return template.replace(SEED_FIELD, str(seed))
+
+
+def check_seeds(seeds: Sequence[int], **templates: str | None) -> list[int]:
+    """Seeds as a list of distinct integers >= 0; with several, every given path template
+    must contain ``{seed}`` (so that no two seeds write the same files)."""
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("no seeds given")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            raise ValueError(f"seeds must be integers >= 0, got {s!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds repeat: {seeds}")
+    if len(seeds) > 1:
+        for name, template in templates.items():
+            if template is not None and SEED_FIELD not in template:
+                raise ValueError(f"--{name} {template!r} must contain {SEED_FIELD} "
+                                 f"when several seeds ({seeds}) are given")
+    return seeds
+
+
+@dataclass
+class _Child:
+    seed: int
+    argv: list[str]
+    log: IO[bytes] = field(default=None)  # type: ignore[assignment]
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+
+
+def _start(child: _Child) -> None:
+    child.log = tempfile.TemporaryFile()
+    child.proc = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *child.argv],
+                                  stdout=child.log, stderr=subprocess.STDOUT)
+    child.started = time.perf_counter()
+
+
+def _output(child: _Child) -> str:
+    child.log.seek(0)
+    text = child.log.read().decode(errors="replace")
+    child.log.close()
+    return text
+
+
+def _stop(children: list[_Child], signal_them: bool = True) -> None:
+    """SIGINT to the running ones (a training run saves an exact checkpoint), then wait for
+    them; ``signal_them=False`` when the signal already reached their process group."""
+    running = [c for c in children if c.proc is not None and c.proc.poll() is None]
+    for c in running if signal_them else ():
+        c.proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for c in running:
+        try:
+            c.proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            c.proc.kill()
+            c.proc.wait()
+
+
+def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: str,
+                  stream: IO[str] = sys.stderr) -> None:
+    """Run ``python -m benchmark.cli ARGV`` for every ``(seed, ARGV)``, ``at_once`` at a time.
+
+    Each run's output is kept and written to ``stream`` when it ends, every line prefixed
+    with ``label`` and its seed.  The first run that fails stops the others (SIGINT) and
+    raises ``RuntimeError`` with its exit status and last line of output.  An interrupt or
+    SIGTERM (SLURM's time-out) reaches the runs through their process group; this waits for
+    them to save their checkpoints, then raises ``KeyboardInterrupt``.
+    """
+    if isinstance(at_once, bool) or not isinstance(at_once, int) or at_once < 1:
+        raise ValueError(f"--jobs must be an integer >= 1, got {at_once!r}")
+    waiting = [_Child(seed, list(argv)) for seed, argv in jobs]
+    running: list[_Child] = []
+    done = 0
+    t0 = time.perf_counter()
+    old_term = _raise_on_sigterm()
+    try:
+        while waiting or running:
+            while waiting and len(running) < at_once:
+                child = waiting.pop(0)
+                _start(child)
+                running.append(child)
+            time.sleep(POLL_S)
+            for child in [c for c in running if c.proc.poll() is not None]:
+                running.remove(child)
+                text = _output(child)
+                for line in text.splitlines():
+                    if line.strip():
+                        print(f"[{label} seed {child.seed}] {line}", file=stream)
+                code = child.proc.returncode
+                if code != 0:
+                    last = next((ln for ln in reversed(text.splitlines()) if ln.strip()),
+                                "no output")
+                    _stop(running)
+                    raise RuntimeError(f"{label} seed {child.seed} failed (exit status "
+                                       f"{code}): {last.strip()}")
+                done += 1
+                print(f"{label}: seed {child.seed} done in "
+                      f"{time.perf_counter() - child.started:.1f} s ({done}/{len(jobs)}, "
+                      f"{time.perf_counter() - t0:.1f} s in all)", file=stream, flush=True)
+    except KeyboardInterrupt:
+        _stop(running, signal_them=False)
+        raise
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _raise_on_sigterm():
+    """SIGTERM as KeyboardInterrupt in this process (main thread only); the old handler."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    return signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,121 @@
+"""Several seeds in one command (benchmark/seed_jobs.py): side by side, the same bytes as one
+seed at a time; bad seeds and failing runs give one line and a non-zero exit."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from benchmark.seed_jobs import check_seeds, run_seed_jobs, seed_path
+
+
+def run(*args, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "benchmark.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_seed_path_and_checks():
+    assert seed_path("runs/x/seed{seed}", 7) == "runs/x/seed7"
+    assert seed_path("runs/x", 7) == "runs/x"
+    assert check_seeds([2, 0, 1], out="r/seed{seed}") == [2, 0, 1]
+    assert check_seeds([3], out="r/one-run") == [3]   # one seed: any path
+    with pytest.raises(ValueError, match="must contain {seed}"):
+        check_seeds([0, 1], out="r/seed{seed}", summary="s.json")
+    with pytest.raises(ValueError, match="seeds repeat"):
+        check_seeds([0, 0], out="r/{seed}")
+    with pytest.raises(ValueError, match="integers >= 0"):
+        check_seeds([-1], out="r")
+    with pytest.raises(ValueError, match="no seeds"):
+        check_seeds([], out="r")
+
+
+def test_failing_job_says_which():
+    """The first failure is an error naming the seed, its exit status and its last line."""
+    stream = io.StringIO()
+    jobs = [(0, ["describe", "--env", "shapes"]), (1, ["train", "--help"])]
+    with pytest.raises(RuntimeError, match=r"^train x seed 0 failed \(exit status 2\): "
+                                           r".*arguments are required: --method"):
+        run_seed_jobs(jobs, 2, "train x", stream)
+    with pytest.raises(ValueError, match="--jobs must be an integer >= 1"):
+        run_seed_jobs(jobs, 0, "train x", stream)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("seeds")
+    params = root / "params.yaml"
+    params.write_text("profile: default\nseeds: [0, 1, 2]\n"
+                      "train:\n  shapes: {epochs: 1, batch_size: 8, lr: 0.001, threads: 1,\n"
+                      "    val_episodes: 4, models: {cnn: {embedding_hidden: 4, "
+                      "encoder_hidden: 8, transition_hidden: 8}}}\n")
+    data = {split: root / f"{split}.h5" for split in ("limited", "eval")}
+    assert run("generate", "--env", "shapes", "--split", "limited", "--episodes", 16, "--steps",
+               1, "--seed", 3, "--actions", "up", "--out", data["limited"], "--quiet")[0] == 0
+    assert run("generate", "--env", "shapes", "--split", "eval", "--episodes", 8, "--steps",
+               10, "--seed", 4, "--out", data["eval"], "--quiet")[0] == 0
+    return root, params, data
+
+
+def test_side_by_side_seeds_equal_one_at_a_time(tiny_data):
+    """`--seeds-from-params` (what dvc.yaml runs) trains and evaluates the 3 seeds at once;
+    each seed's model.pt and metrics JSON equal those of that seed trained alone."""
+    root, params, data = tiny_data
+    code, _, err = run("train", "--env", "shapes", "--method", "cnn", "--data", data["limited"],
+                       "--seeds-from-params", "--params", params, "--out",
+                       root / "par" / "seed{seed}", "--eval-data", data["eval"], "--quiet")
+    assert code == 0, err
+    assert err.count("train shapes/cnn: seed ") == 3 and "(3/3," in err
+    code, _, err = run("evaluate", "--run", root / "par" / "seed{seed}", "--data", data["eval"],
+                       "--seeds-from-params", "--params", params, "--jobs", 2, "--out",
+                       root / "metrics" / "seed{seed}.json", "--summary",
+                       root / "summaries" / "seed{seed}.json", "--quiet")
+    assert code == 0, err
+    assert sorted(p.name for p in (root / "metrics").iterdir()) == \
+        ["seed0.json", "seed1.json", "seed2.json"]
+    assert len(list((root / "summaries").iterdir())) == 3
+    code, _, err = run("train", "--env", "shapes", "--method", "cnn", "--data", data["limited"],
+                       "--seed", 1, "--params", params, "--out", root / "alone",
+                       "--eval-data", data["eval"], "--quiet")
+    assert code == 0, err
+    assert (root / "alone" / "model.pt").read_bytes() == \
+        (root / "par" / "seed1" / "model.pt").read_bytes()
+    assert (root / "par" / "seed0" / "model.pt").read_bytes() != \
+        (root / "par" / "seed1" / "model.pt").read_bytes()
+    code, out, err = run("evaluate", "--run", root / "alone", "--data", data["eval"],
+                         "--out", root / "alone.json")
+    assert code == 0, err
+    assert '"metrics"' in out   # one run, no --quiet: the metrics printed, as before
+    alone = (root / "alone.json").read_text().replace(str(root / "alone"), "RUN")
+    side = (root / "metrics" / "seed1.json").read_text().replace(str(root / "par" / "seed1"),
+                                                                   "RUN")
+    assert alone == side
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--seed", "0", "1", "--out", "{root}/no-field"], "must contain {seed}"),
+    (["--seed", "0", "0", "--out", "{root}/s{seed}"], "seeds repeat"),
+    (["--seed", "0", "1", "--jobs", "0", "--out", "{root}/s{seed}"], "--jobs must be"),
+])
+def test_bad_seed_arguments(tiny_data, args, needle):
+    root, params, data = tiny_data
+    args = [a.replace("{root}", str(root)) for a in args]
+    code, _, err = run("train", "--env", "shapes", "--method", "cnn", "--data", data["limited"],
+                       "--params", params, *args)
+    lines = [ln for ln in err.splitlines() if ln.strip() and "pybullet build time" not in ln]
+    assert code == 2 and len(lines) == 1 and needle in lines[0], err
+    assert not (root / "no-field").exists()
+
+
+def test_failing_seed_run_is_one_line(tiny_data, tmp_path):
+    """A run that fails in its own process (a missing data file): exit 2, one line naming
+    the seed and the run's own error."""
+    root, params, data = tiny_data
+    code, _, err = run("train", "--env", "shapes", "--method", "cnn", "--data",
+                       tmp_path / "missing.h5", "--seed", 0, 1, "--params", params,
+                       "--out", tmp_path / "s{seed}")
+    errors = [ln for ln in err.splitlines() if ln.startswith("senbench: error:")]
+    assert code == 2 and len(errors) == 1, err
+    assert "train shapes/cnn seed " in errors[0] and "missing.h5" in errors[0], err
