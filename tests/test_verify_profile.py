@@ -45,3 +45,24 @@ def test_verify_detects_a_modified_file(tiny_grid_files, tmp_path, capsys):
         f["obs"][0, 0, 0, 0, 0] ^= 1
     assert main(["verify", str(copy)]) == 2
     assert "digest mismatch" in capsys.readouterr().err
+
+
+def test_committed_digests_cover_every_split_of_both_profiles():
+    """digests/<env>.json and digests/paper/<env>.json: one SHA-256 per split that the
+    profile generates (params.yaml), and the paper's files are other files."""
+    import re
+    from pathlib import Path
+
+    from benchmark.params import load_params
+    from generators.digests import committed_digests
+    root = Path(__file__).resolve().parents[1]
+    for profile in ("default", "paper"):
+        params = load_params(root / "params.yaml", profile)
+        for env, splits in params["generate"].items():
+            got = committed_digests(env, profile, root / "digests")
+            assert sorted(got) == sorted(splits), (profile, env)
+            assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in got.values())
+    for env in load_params(root / "params.yaml", "paper")["generate"]:
+        default = committed_digests(env, "default", root / "digests")
+        paper = committed_digests(env, "paper", root / "digests")
+        assert not set(default.values()) & set(paper.values()), env
