@@ -52,6 +52,19 @@ def _seeds(args: argparse.Namespace, **templates: str | None) -> list[int]:
     return check_seeds(seeds, **templates)
 
 
+def _seeds_at_once(args: argparse.Namespace, seeds: list[int]) -> int:
+    """``--jobs``; else, with ``--seeds-from-params``, the params file's
+    ``cluster.seeds_at_once``; else every seed at once."""
+    if args.jobs is not None:
+        return args.jobs
+    if args.seeds_from_params:
+        from benchmark.pipeline.settings import load_settings
+        at_once = load_settings(args.params)["seeds_at_once"]
+        if at_once is not None:
+            return at_once
+    return len(seeds)
+
+
 def _optional(flags: dict[str, object]) -> list[str]:
     """Command-line words of the given options: values, and flags that are on."""
     words: list[str] = []
@@ -82,8 +95,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
                                 "--device": args.device, "--eval-data": args.eval_data,
                                 "--quiet": args.quiet})])
             for seed in seeds]
-    at_once = len(seeds) if args.jobs is None else args.jobs
-    run_seed_jobs(jobs, at_once, f"train {args.env}/{args.method}")
+    run_seed_jobs(jobs, _seeds_at_once(args, seeds), f"train {args.env}/{args.method}")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -114,8 +126,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
                     *_optional({"--summary": args.summary and seed_path(args.summary, seed),
                                 "--device": args.device})])
             for seed in seeds]
-    at_once = len(seeds) if args.jobs is None else args.jobs
-    run_seed_jobs(jobs, at_once, f"evaluate {args.run}")
+    run_seed_jobs(jobs, _seeds_at_once(args, seeds), f"evaluate {args.run}")
 
 
 def _cmd_analyse(args: argparse.Namespace) -> None:
@@ -155,7 +166,8 @@ def _add_seed_options(parser: argparse.ArgumentParser, required: bool) -> None:
     seeds.add_argument("--seeds-from-params", action="store_true",
                        help="the params file's `seeds` (what dvc.yaml's stages use)")
     parser.add_argument("--jobs", type=int, default=None,
-                        help="with several seeds: how many run at once (default: all); each "
+                        help="with several seeds: how many run at once (default: params.yaml's "
+                             "cluster.seeds_at_once with --seeds-from-params, else all); each "
                              "uses its run's own `threads` setting, so the bytes do not "
                              "depend on this")
 

@@ -109,6 +109,22 @@ def test_bad_seed_arguments(tiny_data, args, needle):
     assert not (root / "no-field").exists()
 
 
+def test_seeds_at_once_from_params(tiny_data, tmp_path):
+    """`--seeds-from-params` takes how many seeds run at once from `cluster.seeds_at_once`
+    (a bad value is the one-line error of a bad --jobs); --jobs overrides it."""
+    root, params, data = tiny_data
+    bad = tmp_path / "params.yaml"
+    bad.write_text(params.read_text() + "cluster: {seeds_at_once: 0}\n")
+    code, _, err = run("train", "--env", "shapes", "--method", "cnn", "--data", data["limited"],
+                       "--seeds-from-params", "--params", bad, "--out", tmp_path / "s{seed}")
+    assert code == 2 and "--jobs must be an integer >= 1, got 0" in err, err
+    code, _, err = run("evaluate", "--run", tmp_path / "s{seed}", "--data", data["eval"],
+                       "--seeds-from-params", "--params", bad, "--jobs", 0,
+                       "--out", tmp_path / "m{seed}.json")
+    assert code == 2 and "--jobs must be an integer >= 1, got 0" in err, err
+    assert not list(tmp_path.glob("s*")) and not list(tmp_path.glob("m*"))
+
+
 def test_failing_seed_run_is_one_line(tiny_data, tmp_path):
     """A run that fails in its own process (a missing data file): exit 2, one line naming
     the seed and the run's own error."""

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     # evaluate use their runs' own recorded `threads` setting, so results do not depend on it
     "threads_per_job": 2,
     "jobs": 2,                    # local executor: stages at once
+    # a train/evaluate stage (one row of `runs`): how many of its seeds run at once, each in
+    # its own process (null: all); results do not depend on it (benchmark/seed_jobs.py)
+    "seeds_at_once": None,
     "local": ["analyse", "plots"],  # run on the driver after the cluster waves
     "gpu_stages": ["train@*"],    # stages that get --gpus-per-task on SLURM
     "log_dir": ".senbench/logs",
