@@ -13,7 +13,8 @@
 # Everything it writes goes under $OUT (default: gpu-check/), which comes back to the caller.
 #
 #   bash benchmark/gpu_check.sh                     # on the GPU machine
-#   DEVICE=cpu EPISODES=64 EPOCHS=1 EVAL_EPISODES=16 bash benchmark/gpu_check.sh  # a CPU dry run
+#   DEVICE=cpu EPISODES=64 EPOCHS=1 EVAL_EPISODES=16 BENCH_STEPS=1 bash benchmark/gpu_check.sh
+#                                                   # a CPU dry run of every step (minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu-check}
@@ -21,6 +22,7 @@ DEVICE=${DEVICE:-cuda}
 EPISODES=${EPISODES:-20000}
 EVAL_EPISODES=${EVAL_EPISODES:-1000}
 EPOCHS=${EPOCHS:-2}
+BENCH_STEPS=${BENCH_STEPS:-10}
 WORKERS=${WORKERS:-$(nproc)}
 mkdir -p "$OUT"
 export MUJOCO_GL=${MUJOCO_GL:-egl}
@@ -99,6 +101,6 @@ EOF
 
 stamp "training benchmark, paper widths, 3 runs of each model at once"
 python -m benchmark.bench_training --device "$DEVICE" --profile paper \
-    --pairs teapot:sen,teapot:none,teapot:hvae --side-by-side 3 --steps 10 \
+    --pairs teapot:sen,teapot:none,teapot:hvae --side-by-side 3 --steps "$BENCH_STEPS" \
     --json "$OUT/bench_training.json"
 stamp "done"
