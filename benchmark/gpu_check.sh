@@ -24,7 +24,7 @@ EVAL_EPISODES=${EVAL_EPISODES:-1000}
 EPOCHS=${EPOCHS:-2}
 BENCH_STEPS=${BENCH_STEPS:-10}
 WORKERS=${WORKERS:-$(nproc)}
-mkdir -p "$OUT"
+mkdir -p "$OUT/data"
 export MUJOCO_GL=${MUJOCO_GL:-egl}
 t0=$(date +%s)
 stamp() { echo "== $(( $(date +%s) - t0 )) s: $*"; }
