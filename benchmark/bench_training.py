@@ -176,9 +176,7 @@ def run_child(tree: Path, pair: str, profile: str, steps: int, threads: int, dev
         outputs = [p.communicate() for p in procs]
     results = []
     for proc, (stdout, stderr) in zip(procs, outputs):
-        if proc.returncode != 0:
-            for other in procs:
-                other.kill()
+        if proc.returncode != 0:   # (every run has ended: communicate() waited)
             last = (stderr.strip().splitlines() or ["no output"])[-1]
             raise RuntimeError(f"{pair} ({profile}) failed: {last}")
         results.append(json.loads(stdout.strip().splitlines()[-1]))
