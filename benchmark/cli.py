@@ -65,6 +65,11 @@ def _seeds_at_once(args: argparse.Namespace, seeds: list[int]) -> int:
     return len(seeds)
 
 
+def _load_words(args: argparse.Namespace) -> list[str]:
+    """``--load M`` for every plugin module of this command, for its per-seed processes."""
+    return [word for module in args.load for word in ("--load", module)]
+
+
 def _optional(flags: dict[str, object]) -> list[str]:
     """Command-line words of the given options: values, and flags that are on."""
     words: list[str] = []
@@ -88,8 +93,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
                           profile=args.profile, device=args.device, progress=not args.quiet,
                           eval_data=args.eval_data)
         return
-    loads = [w for module in args.load for w in ("--load", module)]
-    jobs = [(seed, [*loads, "train", "--env", args.env, "--method", args.method,
+    jobs = [(seed, [*_load_words(args), "train", "--env", args.env, "--method", args.method,
                     "--data", args.data, "--seed", str(seed), "--out", seed_path(args.out, seed),
                     *_optional({"--params": args.params, "--profile": args.profile,
                                 "--device": args.device, "--eval-data": args.eval_data,
@@ -120,9 +124,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
         if not args.quiet:
             print(json.dumps(metrics, indent=2))
         return
-    loads = [w for module in args.load for w in ("--load", module)]
-    jobs = [(seed, [*loads, "evaluate", "--run", seed_path(args.run, seed), "--data", args.data,
-                    "--out", seed_path(args.out, seed), "--quiet",
+    jobs = [(seed, [*_load_words(args), "evaluate", "--run", seed_path(args.run, seed),
+                    "--data", args.data, "--out", seed_path(args.out, seed), "--quiet",
                     *_optional({"--summary": args.summary and seed_path(args.summary, seed),
                                 "--device": args.device})])
             for seed in seeds]
