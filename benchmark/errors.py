@@ -6,8 +6,11 @@ exits with 130.  Anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
+import signal
 import sys
-from typing import Callable
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 USER_ERRORS = (ValueError, KeyError, OSError, TypeError, RuntimeError)
 
@@ -24,3 +27,22 @@ def run_reporting_errors(prog: str, fn: Callable[[], object]) -> int:
         print(f"{prog}: error: {message}", file=sys.stderr)
         return 2
     return 0
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (SLURM's time-out, ``kill``) raises ``KeyboardInterrupt``
+    like Ctrl-C, so that one ``except KeyboardInterrupt`` saves a checkpoint or stops the
+    children for both; the old handler is restored on leaving.  Signal handlers belong to
+    the main thread: elsewhere this changes nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

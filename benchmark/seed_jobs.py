@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Sequence
 
+from benchmark.errors import sigterm_as_interrupt
+
 SEED_FIELD = "{seed}"
 #: seconds an interrupted run gets to save its checkpoint before it is killed
 STOP_GRACE_S = 60.0
@@ -101,47 +103,40 @@ def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: st
         raise ValueError(f"--jobs must be an integer >= 1, got {at_once!r}")
     waiting = [_Child(seed, list(argv)) for seed, argv in jobs]
     running: list[_Child] = []
-    done = 0
-    t0 = time.perf_counter()
-    old_term = _raise_on_sigterm()
     try:
-        while waiting or running:
-            while waiting and len(running) < at_once:
-                child = waiting.pop(0)
-                _start(child)
-                running.append(child)
-            time.sleep(POLL_S)
-            for child in [c for c in running if c.proc.poll() is not None]:
-                running.remove(child)
-                text = _output(child)
-                for line in text.splitlines():
-                    if line.strip():
-                        print(f"[{label} seed {child.seed}] {line}", file=stream)
-                code = child.proc.returncode
-                if code != 0:
-                    last = next((ln for ln in reversed(text.splitlines()) if ln.strip()),
-                                "no output")
-                    _stop(running)
-                    raise RuntimeError(f"{label} seed {child.seed} failed (exit status "
-                                       f"{code}): {last.strip()}")
-                done += 1
-                print(f"{label}: seed {child.seed} done in "
-                      f"{time.perf_counter() - child.started:.1f} s ({done}/{len(jobs)}, "
-                      f"{time.perf_counter() - t0:.1f} s in all)", file=stream, flush=True)
+        with sigterm_as_interrupt():
+            _run(waiting, running, at_once, label, len(jobs), stream)
     except KeyboardInterrupt:
         _stop(running, signal_them=False)
         raise
-    finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)
 
 
-def _raise_on_sigterm():
-    """SIGTERM as KeyboardInterrupt in this process (main thread only); the old handler."""
-    import threading
-    if threading.current_thread() is not threading.main_thread():
-        return None
+def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str, total: int,
+         stream: IO[str]) -> None:
+    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`)."""
+    done = 0
+    t0 = time.perf_counter()
+    while waiting or running:
+        while waiting and len(running) < at_once:
+            child = waiting.pop(0)
+            _start(child)
+            running.append(child)
+        time.sleep(POLL_S)
+        for child in [c for c in running if c.proc.poll() is not None]:
+            running.remove(child)
+            text = _output(child)
+            for line in text.splitlines():
+                if line.strip():
+                    print(f"[{label} seed {child.seed}] {line}", file=stream)
+            code = child.proc.returncode
+            if code != 0:
+                last = next((ln for ln in reversed(text.splitlines()) if ln.strip()),
+                            "no output")
+                _stop(running)
+                raise RuntimeError(f"{label} seed {child.seed} failed (exit status "
+                                   f"{code}): {last.strip()}")
+            done += 1
+            print(f"{label}: seed {child.seed} done in "
+                  f"{time.perf_counter() - child.started:.1f} s ({done}/{total}, "
+                  f"{time.perf_counter() - t0:.1f} s in all)", file=stream, flush=True)
 
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-    return signal.signal(signal.SIGTERM, handler)

@@ -18,19 +18,19 @@ import hashlib
 import json
 import math
 import os
-import signal
 import sys
 import time
 from collections import OrderedDict
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from benchmark.devices import resolve_device
+from benchmark.errors import sigterm_as_interrupt
 from benchmark.evaluate import validation_metrics
 from benchmark.params import ParamsError, load_params
 from benchmark.plugins import load_module
@@ -143,24 +143,6 @@ def load_checkpoint(path: Path) -> dict:
     return ckpt
 
 
-@contextmanager
-def _interrupt_guard() -> Iterator[dict]:
-    """Turns SIGTERM into KeyboardInterrupt so that both save a checkpoint."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-    old = signal.signal(signal.SIGTERM, handler) if _main_thread() else None
-    try:
-        yield {}
-    finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
-
-
-def _main_thread() -> bool:
-    import threading
-    return threading.current_thread() is threading.main_thread()
-
-
 def build_seeded_model(env: str, method: str, hparams: dict, seed: int) -> WorldModel:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -250,7 +232,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     steps_done = 0
     resume_point = None  # (epoch, next batch, generator state) after the last step
     try:
-        with _interrupt_guard():
+        with sigterm_as_interrupt():
             for epoch in range(start_epoch, settings["epochs"]):
                 gen = epoch_generator(seed, epoch)
                 order = batches.shuffled_order(gen)
@@ -300,11 +282,11 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                               / max(time.perf_counter() - t0, 1e-9))
                 history.append(record)
                 start_batch, resume_point = 0, None
+                weights = sorted_state(model)
                 if settings["keep"] == "last" or record["loss"] < best["loss"]:
                     best = {"loss": record["loss"], "epoch": epoch + 1,
-                            "model": {k: v.detach().clone()
-                                      for k, v in sorted_state(model).items()}}
-                _atomic_save({"model": sorted_state(model), "optimiser": optimiser.state_dict(),
+                            "model": {k: v.detach().clone() for k, v in weights.items()}}
+                _atomic_save({"model": weights, "optimiser": optimiser.state_dict(),
                               "epoch": epoch + 1, "batch": 0, "generator": None,
                               "history": history, "config_hash": chash, "best": best,
                               "scaler": scaler.state_dict() if scaler else None}, ckpt_path)

@@ -68,3 +68,21 @@ def test_paper_geometry_runs():
     none = build_model("none", "reacher", embedding_hidden=(2,) * 6, encoder_hidden=(4,) * 5,
                        transition_hidden=(4, 4))
     assert none.encode(obs).shape == (2, 4)                # the paper's 4-number latent
+
+
+def test_default_profile_row_groups_within_25_percent_parameters():
+    """params.yaml's promise for the default profile: within each table's row group (one env
+    and training split of `runs:`), no method has more than 1.25x the parameters of another,
+    so a narrowed baseline is not what a table compares."""
+    params = load_params(ROOT / "params.yaml", "default")
+    groups: dict[tuple[str, str], dict[str, int]] = {}
+    with torch.random.fork_rng():
+        for row in params["runs"]:
+            _, hparams = train_settings(params, row["env"], row["method"])
+            model = build_model(row["method"], row["env"], **hparams)
+            groups.setdefault((row["env"], row["split"]), {})[row["method"]] = \
+                count_parameters(model)
+    assert len(groups) == 5
+    for group, counts in groups.items():
+        assert len(counts) == 3, group
+        assert max(counts.values()) <= 1.25 * min(counts.values()), (group, counts)

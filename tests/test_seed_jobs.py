@@ -135,3 +135,24 @@ def test_failing_seed_run_is_one_line(tiny_data, tmp_path):
     errors = [ln for ln in err.splitlines() if ln.startswith("senbench: error:")]
     assert code == 2 and len(errors) == 1, err
     assert "train shapes/cnn seed " in errors[0] and "missing.h5" in errors[0], err
+
+
+def test_sigterm_as_interrupt_raises_inside_and_restores_the_handler():
+    """SIGTERM (SLURM's time-out) is a KeyboardInterrupt within the block, so training saves
+    its checkpoint and the seed runner stops its children the way Ctrl-C does; afterwards the
+    old handler is back."""
+    import os
+    import signal
+
+    from benchmark.errors import sigterm_as_interrupt
+    seen = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with sigterm_as_interrupt():
+                os.kill(os.getpid(), signal.SIGTERM)
+                pytest.fail("SIGTERM did not interrupt the block")
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert seen == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, old)
