@@ -6,7 +6,9 @@
 Each (env, method, profile) runs in a fresh subprocess (so peak RSS is its own): the model
 at the profile's widths and batch size (``default``: params.yaml's ``train.<env>``;
 ``paper``: the constructors' defaults and ``paper.train.<env>``), random uint8 observations
-converted to float as in training, one warm-up step, then ``--steps`` timed optimiser steps
+stored as the dataset files store them (``[B, H, W, C]``) and converted to float by the
+reader's own function at every step, as in training (so the models see the same memory
+layout as in training: channels_last), one warm-up step, then ``--steps`` timed optimiser steps
 (Adam, the method's own loss) with ``--threads`` torch threads (default: the ``threads``
 training setting) and the allocator setting of ``senbench train``
 (:func:`benchmark.allocator.keep_freed_memory`).  The floating-point work of one step
@@ -54,9 +56,13 @@ def default_pairs() -> str:
 
 
 def random_inputs(spec, n: int, gen: torch.Generator):
+    """A batch of random uint8 frames ``[n, H, W, C]``, as the dataset files store them and
+    training gathers them (:func:`generators.reader.to_float` turns them into the models'
+    ``[n, C, H, W]`` float input, channels_last in memory), and random actions."""
     import numpy as np
-    obs = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen)
-    nxt = torch.randint(0, 256, (n,) + spec.obs_shape, dtype=torch.uint8, generator=gen)
+    c, h, w = spec.obs_shape
+    obs = torch.randint(0, 256, (n, h, w, c), dtype=torch.uint8, generator=gen)
+    nxt = torch.randint(0, 256, (n, h, w, c), dtype=torch.uint8, generator=gen)
     act = torch.from_numpy(spec.action.sample(np.random.default_rng(0), n))
     return obs, act, nxt
 
@@ -104,6 +110,7 @@ def measure(env: str, method: str, profile: str, steps: int, threads: int, devic
     from torch.utils.flop_counter import FlopCounterMode
 
     from benchmark.registry import build_model, count_parameters
+    from generators.reader import to_float
     from generators.registry import get_env
     try:  # the allocator setting of `senbench train` (absent in older revisions)
         from benchmark.allocator import keep_freed_memory
@@ -121,7 +128,7 @@ def measure(env: str, method: str, profile: str, steps: int, threads: int, devic
     obs, act, nxt = (t.to(dev) for t in random_inputs(get_env(env), batch, gen))
 
     def step() -> None:
-        loss, _ = model.loss(obs.float() / 255, act, nxt.float() / 255, generator=gen)
+        loss, _ = model.loss(to_float(obs), act, to_float(nxt), generator=gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

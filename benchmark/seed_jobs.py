@@ -113,7 +113,10 @@ def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: st
 
 def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str, total: int,
          stream: IO[str]) -> None:
-    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`)."""
+    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`).
+
+    ``running`` is the caller's list, filled here with the children started and not yet
+    collected, so that the caller can stop them when this loop is interrupted."""
     done = 0
     t0 = time.perf_counter()
     while waiting or running:
@@ -139,4 +142,3 @@ def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str,
             print(f"{label}: seed {child.seed} done in "
                   f"{time.perf_counter() - child.started:.1f} s ({done}/{total}, "
                   f"{time.perf_counter() - t0:.1f} s in all)", file=stream, flush=True)
-
