@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from benchmark.models import batchnorm
 from benchmark.models.batchnorm import (ChannelsLastBatchNorm2d, ChannelsLastSequential,
                                         channels_last_batch_norm)
 from benchmark.models.escnn_layers import InnerBatchNormReLU, enn, gspaces, regular_type
@@ -104,3 +105,44 @@ def test_channels_last_sequential_keeps_the_state_dict_and_values():
     y = fast(x)
     assert y.is_contiguous()
     torch.testing.assert_close(y, fresh(x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("block_rows", [1, 4, 1000])
+def test_blocked_passes_equal_the_whole_map_formulas(monkeypatch, block_rows):
+    """batch_stats and batch_norm_grads run over blocks of rows (the last one shorter); each
+    row is used exactly once, and the statistics and gradients are the whole-map formulas',
+    computed here in float64 (8 channels in 2 regular fields of 4, 105 rows of 8 values)."""
+    monkeypatch.setattr(batchnorm, "CHUNK_VALUES", 8 * block_rows)
+    gen = torch.Generator().manual_seed(0)
+    x = _cl(torch.randn(3, 8, 7, 5, generator=gen) * 2 + 1)
+    rows, layout = batchnorm.field_rows(x, 2, inner=4)
+    assert rows.shape == (105, 8)
+    covered = torch.cat([torch.arange(105)[b] for b in batchnorm.row_blocks(rows)])
+    assert torch.equal(covered, torch.arange(105))
+    n = rows.numel() // 2
+    r64 = rows.double()
+    mean64 = layout.fold(r64.sum(0)) / n
+    var64 = layout.fold(((r64 - layout.expand(mean64)) ** 2).sum(0)) / n
+    mean, var = batchnorm.batch_stats(rows, layout)
+    torch.testing.assert_close(mean.double(), mean64, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(var.double(), var64, rtol=1e-6, atol=1e-6)
+
+    g = torch.randn(rows.shape, generator=gen)
+    weight = torch.tensor([0.7, 1.3])
+    invstd = (var + 1e-5).rsqrt()
+    grad_x, grad_w, grad_b = batchnorm.batch_norm_grads(g, rows, mean, invstd, weight, layout,
+                                                        need_input=True)
+    g64, inv64, w64 = g.double(), invstd.double(), weight.double()
+    xhat = (r64 - layout.expand(mean.double())) * layout.expand(inv64)
+    gb64 = layout.fold(g64.sum(0))
+    gw64 = layout.fold((g64 * xhat).sum(0))
+    gx64 = layout.expand(w64 * inv64) * (g64 - layout.expand(gb64 / n)
+                                         - xhat * layout.expand(gw64 / n))
+    torch.testing.assert_close(grad_b.double(), gb64, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(grad_w.double(), gw64, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(grad_x.double(), gx64, rtol=1e-5, atol=1e-5)
+    g_buffer = g.clone()   # formed in place (out=grad_rows, as the fused Blocks layers do)
+    in_place, _, _ = batchnorm.batch_norm_grads(g_buffer, rows, mean, invstd, weight, layout,
+                                                need_input=True, out=g_buffer)
+    assert in_place.data_ptr() == g_buffer.data_ptr()
+    torch.testing.assert_close(in_place, grad_x, rtol=0, atol=0)

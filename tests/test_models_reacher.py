@@ -256,3 +256,26 @@ def test_models_do_not_share_escnn_basis_buffers():
     a.double()
     z = b.encode(torch.rand(2, 6, 64, 64, generator=_gen(16)))   # still float32
     assert z.dtype == torch.float32
+
+
+def test_none_encoder_runs_channels_last_with_a_sequential_state_dict():
+    """None's E (a ChannelsLastSequential: channels_last convolutions, the paper widths'
+    speed) keeps the keys of an ``nn.Sequential`` and computes what one computes."""
+    from torch import nn
+
+    from baselines.none import plain_encoder
+    from benchmark.models.batchnorm import ChannelsLastSequential
+
+    torch.manual_seed(0)
+    enc = plain_encoder(8, (12,) * 5, 6).double()
+    assert isinstance(enc, ChannelsLastSequential)
+    plain = nn.Sequential(*[type(m)() if isinstance(m, nn.Flatten) else m for m in enc]).double()
+    assert list(plain.state_dict()) == list(enc.state_dict())
+    x = torch.randn(3, 8, 31, 31, dtype=torch.float64)
+    seen = []
+    hook = enc[0].register_forward_pre_hook(lambda m, a: seen.append(a[0].is_contiguous(
+        memory_format=torch.channels_last)))
+    y = enc(x)
+    hook.remove()
+    assert seen == [True]
+    torch.testing.assert_close(y, plain(x.contiguous()), rtol=1e-10, atol=1e-10)

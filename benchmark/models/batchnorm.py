@@ -8,7 +8,12 @@ or Reacher training step at the default widths (``python -m benchmark.bench_trai
 (``L / F`` pixels' worth of the ``F`` normalised columns) and every statistic is one sum over
 dimension 0 of that contiguous ``[R, L]`` view, which vectorises; the ``L`` partial sums of a
 column are added afterwards.  The variance is the two-pass ``mean((x - mean)^2)`` (no
-``E[x^2] - mean^2`` cancellation).  Values equal ATen's to float rounding; the running
+``E[x^2] - mean^2`` cancellation).  The passes that would make a temporary of the map's size
+(the centred squares, ``g * x``, the two-term input gradient) run over blocks of rows
+(:data:`CHUNK_VALUES` values, :func:`row_blocks`), so each temporary stays in the core's cache
+and the map is streamed from memory once per statistic instead of three times.  Values equal
+ATen's to float rounding (the blocked sums equal the whole-map ones bit for bit at every
+default-profile shape with torch 2.13, whose sums add rows in blocks of 16^k); the running
 statistics follow ``torch.nn.BatchNorm2d`` (unbiased variance, ``momentum``, or the
 cumulative average when ``momentum`` is None).
 
@@ -27,6 +32,9 @@ from torch.autograd.function import once_differentiable
 
 #: width of the rows every statistic is reduced over (a multiple of the normalised columns)
 ROW_WIDTH = 64
+#: values per block of the blocked passes: 1 MiB of float32, 4096 rows of 64 (a block and
+#: its temporary stay in cache; 2^16 to 2^20 measured alike within noise, docs/performance.md)
+CHUNK_VALUES = 2 ** 18
 
 
 @dataclass(frozen=True)
@@ -64,13 +72,25 @@ def field_rows(x: torch.Tensor, fields: int, inner: int = 1,
             FieldLayout(fields, inner, repeat))
 
 
+def row_blocks(rows: torch.Tensor) -> list[slice]:
+    """Consecutive row ranges of a ``[R, L]`` view, :data:`CHUNK_VALUES` values each (the
+    last one shorter)."""
+    step = max(1, CHUNK_VALUES // rows.shape[1])
+    return [slice(i, i + step) for i in range(0, rows.shape[0], step)]
+
+
 def batch_stats(rows: torch.Tensor, layout: FieldLayout) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean, biased variance) per normalised column of a :func:`field_rows` view."""
     n = rows.numel() // layout.fields
     mean = layout.fold(rows.sum(0)) / n
-    centred = rows - layout.expand(mean)
-    var = layout.fold(centred.square_().sum(0)) / n
-    return mean, var
+    shift = layout.expand(mean)
+    blocks = row_blocks(rows)
+    buf = rows.new_empty(rows[blocks[0]].shape)
+    squares = rows.new_zeros(rows.shape[1])
+    for b in blocks:   # sum of (x - mean)^2, block by block (the temporary stays in cache)
+        block = rows[b]
+        squares.add_(torch.sub(block, shift, out=buf[:block.shape[0]]).square_().sum(0))
+    return mean, layout.fold(squares) / n
 
 
 def update_running_stats(bn: nn.modules.batchnorm._BatchNorm, mean: torch.Tensor,
@@ -104,8 +124,14 @@ def batch_norm_grads(grad_rows: torch.Tensor, rows: torch.Tensor, mean: torch.Te
     (the standard formula, rearranged so that one fused pass forms it); ``out`` may be
     ``grad_rows`` itself to form it in place."""
     n = rows.numel() // layout.fields
-    sum_g = layout.fold(grad_rows.sum(0))
-    sum_gx = layout.fold((grad_rows * rows).sum(0))
+    blocks = row_blocks(rows)
+    buf = rows.new_empty(rows[blocks[0]].shape)
+    sum_g, sum_gx = rows.new_zeros(rows.shape[1]), rows.new_zeros(rows.shape[1])
+    for b in blocks:   # sums of g and g * x, block by block
+        g = grad_rows[b]
+        sum_g.add_(g.sum(0))
+        sum_gx.add_(torch.mul(g, rows[b], out=buf[:g.shape[0]]).sum(0))
+    sum_g, sum_gx = layout.fold(sum_g), layout.fold(sum_gx)
     grad_bias = sum_g
     grad_weight = (sum_gx - mean * sum_g) * invstd
     if not need_input:
@@ -113,8 +139,10 @@ def batch_norm_grads(grad_rows: torch.Tensor, rows: torch.Tensor, mean: torch.Te
     a = weight * invstd
     k = -a * invstd * grad_weight / n
     k0 = -a * grad_bias / n - k * mean
-    grad_x = torch.addcmul(layout.expand(k0), grad_rows, layout.expand(a),
-                           out=out).addcmul_(rows, layout.expand(k))
+    grad_x = torch.empty_like(grad_rows) if out is None else out
+    k0, a, k = layout.expand(k0), layout.expand(a), layout.expand(k)
+    for b in blocks:   # both terms while the block is in cache
+        torch.addcmul(k0, grad_rows[b], a, out=grad_x[b]).addcmul_(rows[b], k)
     return grad_x, grad_weight, grad_bias
 
 
@@ -210,4 +238,5 @@ class ChannelsLastSequential(nn.Sequential):
 
 __all__ = ["ChannelsLastBatchNorm2d", "ChannelsLastSequential", "FieldLayout",
            "as_channels_last", "batch_norm_grads", "batch_stats", "channels_last_batch_norm",
-           "channels_last_batch_norms", "field_rows", "normalise", "update_running_stats"]
+           "channels_last_batch_norms", "field_rows", "normalise", "row_blocks",
+           "update_running_stats"]
