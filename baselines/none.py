@@ -37,7 +37,7 @@ def plain_encoder(in_channels: int = 8, hidden: Sequence[int] = (512,) * 5,
     Its convolutions run on channels_last memory (:class:`ChannelsLastSequential`, the state
     dict of an ``nn.Sequential``): S's output is contiguous, and mkldnn's convolutions
     measured 1.14x (512 wide, the paper's) to 1.47x faster on this layout on the CPU
-    (docs/performance.md s. 2).
+    (docs/performance.md s. 5).
     """
     h = widths(hidden, 5, "encoder_hidden")
 
