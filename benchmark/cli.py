@@ -65,6 +65,18 @@ def _seeds_at_once(args: argparse.Namespace, seeds: list[int]) -> int:
     return len(seeds)
 
 
+def _load_methods() -> None:
+    from benchmark.registry import load_builtin_methods
+    load_builtin_methods()
+
+
+# what each seed's run of train / evaluate imports (torch, escnn and the models, about 3.5 s):
+# imported once by the command, whose seeds' processes are then forks of it
+# (benchmark/seed_jobs.py); torch._dynamo is imported by Adam's first step
+_TRAIN_PRELOAD = ("benchmark.train", "torch._dynamo", "dvclive", _load_methods)
+_EVALUATE_PRELOAD = ("benchmark.evaluate", _load_methods)
+
+
 def _load_words(args: argparse.Namespace) -> list[str]:
     """``--load M`` for every plugin module of this command, for its per-seed processes."""
     return [word for module in args.load for word in ("--load", module)]
@@ -99,7 +111,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
                                 "--device": args.device, "--eval-data": args.eval_data,
                                 "--quiet": args.quiet})])
             for seed in seeds]
-    run_seed_jobs(jobs, _seeds_at_once(args, seeds), f"train {args.env}/{args.method}")
+    run_seed_jobs(jobs, _seeds_at_once(args, seeds), f"train {args.env}/{args.method}",
+                  preload=_TRAIN_PRELOAD)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -129,7 +142,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
                     *_optional({"--summary": args.summary and seed_path(args.summary, seed),
                                 "--device": args.device})])
             for seed in seeds]
-    run_seed_jobs(jobs, _seeds_at_once(args, seeds), f"evaluate {args.run}")
+    run_seed_jobs(jobs, _seeds_at_once(args, seeds), f"evaluate {args.run}",
+                  preload=_EVALUATE_PRELOAD)
 
 
 def _cmd_analyse(args: argparse.Namespace) -> None:

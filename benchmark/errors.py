@@ -46,3 +46,42 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+class DeferredInterrupt:
+    """Within ``with DeferredInterrupt() as stop:``, SIGINT and SIGTERM only set
+    ``stop.requested``; the code raises ``KeyboardInterrupt`` itself with ``stop.check()``
+    at points where its state is consistent (training: between optimiser steps, so that the
+    checkpoint it saves is exactly where it stopped).  A second signal raises at once (the
+    impatient Ctrl-C).  On leaving, the old handlers are back, and a stop requested after the
+    last check raises then.  Signal handlers belong to the main thread: elsewhere this
+    defers nothing and ``check()`` never raises."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.forced = False   # a second signal raised wherever the code was
+        self._old: dict[int, object] = {}
+
+    def _handler(self, signum, frame) -> None:
+        if self.requested:
+            self.forced = True
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def check(self) -> None:
+        """``KeyboardInterrupt`` if a signal came since entering."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> "DeferredInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._old[signum] = signal.signal(signum, self._handler)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
+        self._old.clear()
+        if exc_type is None:
+            self.check()

@@ -131,7 +131,9 @@ def register_method(name: str, envs: tuple[str, ...] | list[str]) -> Callable[[t
     return deco
 
 
-def _load_builtins() -> None:
+def load_builtin_methods() -> None:
+    """Import every built-in method module and the ``senbench.methods`` entry points (once;
+    every lookup does this first)."""
     global _loaded
     if _loaded:
         return
@@ -146,12 +148,12 @@ def _load_builtins() -> None:
 
 
 def methods_for_env(env: str) -> list[str]:
-    _load_builtins()
+    load_builtin_methods()
     return sorted(m for m, table in _METHODS.items() if env in table)
 
 
 def get_method(name: str, env: str) -> type[WorldModel]:
-    _load_builtins()
+    load_builtin_methods()
     if env not in env_names():
         raise UnknownMethodError(f"unknown env {env!r}; choose one of {', '.join(env_names())}")
     if name not in _METHODS:

@@ -8,16 +8,27 @@ figures); on a GPU, several runs share it.  This is how one DVC stage trains, or
 every seed of a row of ``params.yaml``'s ``runs``.
 
 Paths name the seed with the literal field ``{seed}``: ``runs/shapes-limited-sen/seed{seed}``.
+
+Start-up: a run's process spends about 3.5 s importing torch, escnn and the models (a
+Reacher evaluation computes for about 2 s after that). With ``preload``, the command imports
+those modules once and each seed's process is a fork of it (Linux), which starts with them
+imported; elsewhere, without ``preload`` or with ``SENBENCH_FRESH_PROCESSES=1``, each seed is
+a fresh ``python -m benchmark.cli`` (``python -m benchmark.bench_seed_start`` times both).
+The forked run is the same ``benchmark.cli.main(argv)`` a fresh process would call, with the
+same recorded settings, so it writes the same bytes (``tests/test_seed_jobs.py``).
 """
 from __future__ import annotations
 
+import importlib
+import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
-from typing import IO, Sequence
+from typing import IO, Callable, NoReturn, Sequence
 
 from benchmark.errors import sigterm_as_interrupt
 
@@ -51,20 +62,117 @@ def check_seeds(seeds: Sequence[int], **templates: str | None) -> list[int]:
     return seeds
 
 
+#: set to 1 to start every seed's run as a fresh process even where forks are possible
+FRESH_ENV = "SENBENCH_FRESH_PROCESSES"
+
+
+def can_fork() -> bool:
+    """Whether seeds may run as forks of this process: Linux (elsewhere fork is missing, or
+    unsafe with the system's libraries, as on macOS), unless ``SENBENCH_FRESH_PROCESSES=1``."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and os.environ.get(FRESH_ENV, "0") != "1")
+
+
+class _Forked:
+    """The part of ``subprocess.Popen``'s interface the loop uses, for a forked child."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+            time.sleep(0.05)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _forked_main(argv: list[str], log_fd: int) -> NoReturn:
+    """The child of a fork: ``benchmark.cli.main(argv)`` with its output to ``log_fd`` and
+    the signal handlers of a fresh interpreter; never returns into the parent's code."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        # new streams on those descriptors: the parent's may write elsewhere (a test's capture)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace",
+                          closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace",
+                          closefd=False)
+        from benchmark.cli import main
+        try:
+            code = main(argv)
+        except SystemExit as exc:   # what a fresh interpreter makes of sys.exit(...)
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+        except KeyboardInterrupt:
+            code = 130
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code)
+
+
 @dataclass
 class _Child:
     seed: int
     argv: list[str]
     log: IO[bytes] = field(default=None)  # type: ignore[assignment]
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen | _Forked | None = None
     started: float = 0.0
 
 
-def _start(child: _Child) -> None:
+def _start(child: _Child, fork: bool) -> None:
     child.log = tempfile.TemporaryFile()
-    child.proc = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *child.argv],
-                                  stdout=child.log, stderr=subprocess.STDOUT)
+    if fork:
+        for stream in (sys.stdout, sys.stderr):   # nothing buffered is written twice
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            _forked_main(child.argv, child.log.fileno())
+        child.proc = _Forked(pid)
+    else:
+        child.proc = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *child.argv],
+                                      stdout=child.log, stderr=subprocess.STDOUT)
     child.started = time.perf_counter()
+
+
+def _preload(modules: Sequence[str | Callable[[], object]]) -> bool:
+    """Import ``modules`` (names, or callables that import) for the forked runs; False
+    (each run then starts fresh and reports the problem itself) if one fails."""
+    try:
+        for module in modules:
+            module() if callable(module) else importlib.import_module(module)
+    except Exception:
+        return False
+    return True
 
 
 def _output(child: _Child) -> str:
@@ -90,8 +198,14 @@ def _stop(children: list[_Child], signal_them: bool = True) -> None:
 
 
 def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: str,
-                  stream: IO[str] = sys.stderr) -> None:
+                  stream: IO[str] = sys.stderr,
+                  preload: Sequence[str | Callable[[], object]] | None = None) -> None:
     """Run ``python -m benchmark.cli ARGV`` for every ``(seed, ARGV)``, ``at_once`` at a time.
+
+    With ``preload`` (module names, or callables that import) and :func:`can_fork`, those
+    modules are imported here and each run is a fork of this process calling
+    ``benchmark.cli.main(ARGV)``; only a command that has run no torch operation yet (so no
+    thread pool of torch's exists to be copied half-way) may ask for it.
 
     Each run's output is kept and written to ``stream`` when it ends, every line prefixed
     with ``label`` and its seed.  The first run that fails stops the others (SIGINT) and
@@ -103,16 +217,19 @@ def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: st
         raise ValueError(f"--jobs must be an integer >= 1, got {at_once!r}")
     waiting = [_Child(seed, list(argv)) for seed, argv in jobs]
     running: list[_Child] = []
+    fork = preload is not None and can_fork() and _preload(preload)
+    print(f"{label}: {len(waiting)} seed(s), {at_once} at a time, each in "
+          f"{'a fork of this process' if fork else 'a fresh process'}", file=stream, flush=True)
     try:
         with sigterm_as_interrupt():
-            _run(waiting, running, at_once, label, len(jobs), stream)
+            _run(waiting, running, at_once, label, len(jobs), stream, fork)
     except KeyboardInterrupt:
         _stop(running, signal_them=False)
         raise
 
 
 def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str, total: int,
-         stream: IO[str]) -> None:
+         stream: IO[str], fork: bool = False) -> None:
     """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`).
 
     ``running`` is the caller's list, filled here with the children started and not yet
@@ -122,7 +239,7 @@ def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str,
     while waiting or running:
         while waiting and len(running) < at_once:
             child = waiting.pop(0)
-            _start(child)
+            _start(child, fork)
             running.append(child)
         time.sleep(POLL_S)
         for child in [c for c in running if c.proc.poll() is not None]:

@@ -10,7 +10,11 @@ Determinism: model initialisation runs under ``torch.random.fork_rng`` seeded wi
 seed (the caller's global RNG state is restored afterwards); every epoch's shuffling and
 negative sampling come from a ``torch.Generator`` derived from ``(seed, epoch)`` whose state
 is saved with each checkpoint, so a run interrupted mid-epoch and resumed reaches the same
-final weights as an uninterrupted one (on CPU, with deterministic algorithms on).
+final weights as an uninterrupted one (on CPU, with deterministic algorithms on). A signal
+(Ctrl-C, SIGTERM) stops the run between two optimiser steps, never within one (a second
+signal stops it at once, without the mid-epoch checkpoint), and the checkpoint keeps the
+epoch's partial loss sums, so the resumed epoch's mean loss, and the epoch kept by
+``keep: best_loss``, are those of an uninterrupted run.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ import torch
 from tqdm import tqdm
 
 from benchmark.devices import resolve_device
-from benchmark.errors import sigterm_as_interrupt
+from benchmark.errors import DeferredInterrupt
 from benchmark.evaluate import validation_metrics
 from benchmark.params import ParamsError, load_params
 from benchmark.plugins import load_module
@@ -203,6 +207,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     chash = config_hash(config)
     ckpt_path = out / "checkpoint.pt"
     start_epoch, start_batch, gen_state, history = 0, 0, None, []
+    partial_totals = None  # the loss sums of the resumed epoch's batches before the interrupt
     amp_dtype = AMP_DTYPES[settings["amp"]] if dev.type == "cuda" else None
     scaler = torch.amp.GradScaler("cuda") if amp_dtype is torch.float16 else None
     best = {"loss": math.inf, "epoch": 0, "model": None}   # the kept weights (keep: best_loss)
@@ -213,6 +218,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
             optimiser.load_state_dict(ckpt["optimiser"])
             start_epoch, start_batch = ckpt["epoch"], ckpt["batch"]
             gen_state, history = ckpt["generator"], ckpt["history"]
+            partial_totals = ckpt.get("totals")
             best = ckpt.get("best", best)
             if scaler is not None and ckpt.get("scaler") is not None:
                 scaler.load_state_dict(ckpt["scaler"])
@@ -230,9 +236,10 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     torch.set_num_threads(settings["threads"])
     live = _live(out, resume=start_epoch > 0 or start_batch > 0)
     steps_done = 0
-    resume_point = None  # (epoch, next batch, generator state) after the last step
+    resume_point = None  # (epoch, next batch, generator state, loss sums) after the last step
+    stop = DeferredInterrupt()
     try:
-        with sigterm_as_interrupt():
+        with stop:
             for epoch in range(start_epoch, settings["epochs"]):
                 gen = epoch_generator(seed, epoch)
                 order = batches.shuffled_order(gen)
@@ -240,13 +247,16 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                     gen.set_state(gen_state)
                     gen_state = None
                 model.train()
-                totals: dict[str, float] = {}
+                totals: dict[str, float] = dict(partial_totals or {})
+                counted_from = 0 if partial_totals is not None else start_batch
+                partial_totals = None
                 n_batches = len(batches)
                 t0 = time.perf_counter()
                 bar = tqdm(range(start_batch, n_batches), desc=f"{env}/{method} epoch {epoch + 1}"
                            f"/{settings['epochs']}", disable=not progress, leave=False,
                            file=sys.stderr, mininterval=1.0)
                 for b, batch in zip(bar, batches.from_order(order, start_batch)):
+                    stop.check()   # between steps: resume_point is exactly the model's state
                     if stop_after_batches is not None and steps_done >= stop_after_batches:
                         raise KeyboardInterrupt
                     for group in optimiser.param_groups:
@@ -273,10 +283,10 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                         totals[k] = totals.get(k, 0.0) + v
                     bar.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
                     # state after this batch, in case the next one is interrupted
-                    resume_point = (epoch, b + 1, gen.get_state())
+                    resume_point = (epoch, b + 1, gen.get_state(), dict(totals))
                 bar.close()
+                record = {k: v / max(n_batches - counted_from, 1) for k, v in totals.items()}
                 done = n_batches - start_batch
-                record = {k: v / max(done, 1) for k, v in totals.items()}
                 record.update(epoch=epoch + 1, seconds=time.perf_counter() - t0,
                               transitions_per_s=done * batches.batch_size
                               / max(time.perf_counter() - t0, 1e-9))
@@ -298,10 +308,12 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                           f"loss {record['loss']:.4f} ({record['transitions_per_s']:.0f} "
                           "transitions/s)", file=sys.stderr)
     except KeyboardInterrupt:
-        if resume_point is not None:  # mid-epoch: save exactly where we are
-            e, nb, state = resume_point
+        if resume_point is not None and not stop.forced:
+            # mid-epoch, stopped between two steps (a deferred signal, or the tests'
+            # stop_after_batches): save exactly where we are
+            e, nb, state, sums = resume_point
             _atomic_save({"model": sorted_state(model), "optimiser": optimiser.state_dict(),
-                          "epoch": e, "batch": nb, "generator": state,
+                          "epoch": e, "batch": nb, "generator": state, "totals": sums,
                           "history": history, "config_hash": chash, "best": best,
                           "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
         raise

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from benchmark.seed_jobs import check_seeds, run_seed_jobs, seed_path
+from benchmark.seed_jobs import can_fork, check_seeds, run_seed_jobs, seed_path
 
 
 def run(*args, cwd=None):
@@ -32,15 +32,32 @@ def test_seed_path_and_checks():
         check_seeds([], out="r")
 
 
-def test_failing_job_says_which():
-    """The first failure is an error naming the seed, its exit status and its last line."""
+@pytest.mark.parametrize("preload", [None, ()], ids=["fresh", "forked"])
+def test_failing_job_says_which(preload):
+    """The first failure is an error naming the seed, its exit status and its last line,
+    whether the runs are fresh processes or forks of this one."""
     stream = io.StringIO()
     jobs = [(0, ["describe", "--env", "shapes"]), (1, ["train", "--help"])]
     with pytest.raises(RuntimeError, match=r"^train x seed 0 failed \(exit status 2\): "
                                            r".*arguments are required: --method"):
-        run_seed_jobs(jobs, 2, "train x", stream)
+        run_seed_jobs(jobs, 2, "train x", stream, preload=preload)
+    mode = "a fresh process" if preload is None or not can_fork() else "a fork of this process"
+    assert f"train x: 2 seed(s), 2 at a time, each in {mode}" in stream.getvalue()
     with pytest.raises(ValueError, match="--jobs must be an integer >= 1"):
-        run_seed_jobs(jobs, 0, "train x", stream)
+        run_seed_jobs(jobs, 0, "train x", stream, preload=preload)
+
+
+@pytest.mark.skipif(not can_fork(), reason="forked runs are for Linux")
+def test_forked_run_output_and_exit_status():
+    """A forked run's output reaches the log with the seed's prefix, its exit status is
+    main's (argparse's sys.exit(0) after --help is a success), and it is counted.  (No torch
+    operation in the children: this test process may hold torch's thread pool.)"""
+    stream = io.StringIO()
+    run_seed_jobs([(3, ["train", "--help"])], 1, "help", stream, preload=("benchmark.params",))
+    text = stream.getvalue()
+    assert "each in a fork of this process" in text
+    assert "[help seed 3] usage: " in text and "--method" in text, text
+    assert "help: seed 3 done in " in text and "(1/1," in text
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +85,8 @@ def test_side_by_side_seeds_equal_one_at_a_time(tiny_data):
                        root / "par" / "seed{seed}", "--eval-data", data["eval"], "--quiet")
     assert code == 0, err
     assert err.count("train shapes/cnn: seed ") == 3 and "(3/3," in err
+    mode = "a fork of this process" if can_fork() else "a fresh process"
+    assert f"train shapes/cnn: 3 seed(s), 3 at a time, each in {mode}" in err
     code, _, err = run("evaluate", "--run", root / "par" / "seed{seed}", "--data", data["eval"],
                        "--seeds-from-params", "--params", params, "--jobs", 2, "--out",
                        root / "metrics" / "seed{seed}.json", "--summary",
@@ -156,3 +175,85 @@ def test_sigterm_as_interrupt_raises_inside_and_restores_the_handler():
         assert seen == [signal.SIGTERM]
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_deferred_interrupt_waits_for_check_and_a_second_signal_forces(signum):
+    """In training's DeferredInterrupt, a first signal only sets `requested` (the run stops at
+    its next check, between optimiser steps); a second raises at once and sets `forced`;
+    leaving restores the old handler and raises a stop requested after the last check."""
+    import os
+    import signal
+
+    from benchmark.errors import DeferredInterrupt
+    signum = getattr(signal, signum)
+    old = signal.getsignal(signum)
+    with pytest.raises(KeyboardInterrupt):
+        with DeferredInterrupt() as stop:
+            os.kill(os.getpid(), signum)
+            assert stop.requested and not stop.forced   # no raise yet
+            stop.check()
+            pytest.fail("check() did not raise")
+    assert signal.getsignal(signum) is old
+    with pytest.raises(KeyboardInterrupt):
+        with DeferredInterrupt() as stop:
+            os.kill(os.getpid(), signum)
+            os.kill(os.getpid(), signum)
+            pytest.fail("a second signal did not raise")
+    assert stop.forced
+    with pytest.raises(KeyboardInterrupt):   # requested after the last check: raised on exit
+        with DeferredInterrupt() as stop:
+            os.kill(os.getpid(), signum)
+    with DeferredInterrupt() as stop:
+        stop.check()   # nothing requested: no raise
+    assert not stop.requested and signal.getsignal(signum) is old
+
+
+def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while the seeds train
+    side by side: the command exits 130, every seed has saved its checkpoint, and running
+    the command again resumes them to the bytes of an uninterrupted run."""
+    import os
+    import signal
+    import time
+    root, _, data = tiny_data
+    params = tmp_path / "params.yaml"
+    params.write_text("profile: default\nseeds: [0, 1, 2]\n"
+                      "train:\n  shapes: {epochs: 40, batch_size: 4, lr: 0.001, threads: 1,\n"
+                      "    val_episodes: 0, models: {cnn: {embedding_hidden: 4, "
+                      "encoder_hidden: 8, transition_hidden: 8}}}\n")
+    args = [sys.executable, "-m", "benchmark.cli", "train", "--env", "shapes", "--method",
+            "cnn", "--data", str(data["limited"]), "--seeds-from-params", "--params",
+            str(params), "--quiet"]
+    out = tmp_path / "cut"
+    proc = subprocess.Popen([*args, "--out", str(out / "seed{seed}")], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    checkpoints = [out / f"seed{s}" / "checkpoint.pt" for s in range(3)]
+    deadline = time.monotonic() + 120
+    while not all(c.exists() for c in checkpoints) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the seeds did not start"
+        time.sleep(0.05)
+    assert proc.poll() is None, "training ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert not any((out / f"seed{s}" / "model.pt").exists() for s in range(3)), err
+    code, _, err = run(*args[3:], "--out", out / "seed{seed}")
+    assert code == 0, err
+    code, _, err = run(*args[3:], "--out", tmp_path / "whole" / "seed{seed}")
+    assert code == 0, err
+    for s in range(3):
+        assert (out / f"seed{s}" / "model.pt").read_bytes() == \
+            (tmp_path / "whole" / f"seed{s}" / "model.pt").read_bytes()
+
+
+def test_fresh_processes_on_request(monkeypatch):
+    """SENBENCH_FRESH_PROCESSES=1 turns forking off: every run is a fresh process."""
+    from benchmark.seed_jobs import FRESH_ENV
+    monkeypatch.setenv(FRESH_ENV, "1")
+    assert not can_fork()
+    stream = io.StringIO()
+    run_seed_jobs([(0, ["train", "--help"])], 1, "help", stream, preload=())
+    assert "help: 1 seed(s), 1 at a time, each in a fresh process" in stream.getvalue()
+    assert "[help seed 0] usage: " in stream.getvalue()

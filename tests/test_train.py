@@ -69,8 +69,8 @@ def _weights(path):
 def test_resume_after_interrupt_matches_uninterrupted(tmp_path, tiny_files):
     env, method = "shapes", "cnn"
     settings = dict(epochs=3, batch_size=8, lr=1e-3)  # 3 batches an epoch
-    train(env, method, tiny_files[env], 1, tmp_path / "a", settings, TINY[(env, method)],
-          device="cpu", progress=False)
+    whole = train(env, method, tiny_files[env], 1, tmp_path / "a", settings,
+                  TINY[(env, method)], device="cpu", progress=False)
     with pytest.raises(KeyboardInterrupt):  # interrupted mid-epoch 2
         train(env, method, tiny_files[env], 1, tmp_path / "b", settings, TINY[(env, method)],
               device="cpu", progress=False, stop_after_batches=4)
@@ -80,6 +80,9 @@ def test_resume_after_interrupt_matches_uninterrupted(tmp_path, tiny_files):
     summary = train(env, method, tiny_files[env], 1, tmp_path / "b", settings,
                     TINY[(env, method)], device="cpu", progress=False)
     assert len(summary["history"]) == 3
+    # the resumed epoch's mean loss counts the batches before the interrupt too
+    assert [h["loss"] for h in summary["history"]] == [h["loss"] for h in whole["history"]]
+    assert summary["kept_epoch"] == whole["kept_epoch"]
     a, b = _weights(tmp_path / "a" / "model.pt"), _weights(tmp_path / "b" / "model.pt")
     assert a.keys() == b.keys()
     for key in a:
