@@ -209,14 +209,19 @@ def test_deferred_interrupt_waits_for_check_and_a_second_signal_forces(signum):
     assert not stop.requested and signal.getsignal(signum) is old
 
 
-def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path):
-    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while the seeds train
-    side by side: the command exits 130, every seed has saved its checkpoint, and running
-    the command again resumes them to the bytes of an uninterrupted run."""
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path, signame):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it; SIGTERM as SLURM does)
+    while the seeds train side by side: the command exits 130, every seed has saved its
+    checkpoint, and running the command again resumes them to the bytes of an uninterrupted
+    run."""
     import os
     import signal
     import time
     root, _, data = tiny_data
+
+    def foreground():   # SIGINT as in a terminal's job (a shell's background job ignores it)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     params = tmp_path / "params.yaml"
     params.write_text("profile: default\nseeds: [0, 1, 2]\n"
                       "train:\n  shapes: {epochs: 40, batch_size: 4, lr: 0.001, threads: 1,\n"
@@ -227,14 +232,15 @@ def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path
             str(params), "--quiet"]
     out = tmp_path / "cut"
     proc = subprocess.Popen([*args, "--out", str(out / "seed{seed}")], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            preexec_fn=foreground, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     checkpoints = [out / f"seed{s}" / "checkpoint.pt" for s in range(3)]
     deadline = time.monotonic() + 120
     while not all(c.exists() for c in checkpoints) and proc.poll() is None:
         assert time.monotonic() < deadline, "the seeds did not start"
         time.sleep(0.05)
     assert proc.poll() is None, "training ended before it could be interrupted"
-    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, getattr(signal, signame))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted" in err
