@@ -33,9 +33,12 @@ def run_reporting_errors(prog: str, fn: Callable[[], object]) -> int:
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM (SLURM's time-out, ``kill``) raises ``KeyboardInterrupt``
     like Ctrl-C, so that one ``except KeyboardInterrupt`` saves a checkpoint or stops the
-    children for both; the old handler is restored on leaving.  Signal handlers belong to
-    the main thread: elsewhere this changes nothing."""
+    children for both; the old handler is restored on leaving.  An ignored SIGTERM stays
+    ignored.  Signal handlers belong to the main thread: elsewhere this changes nothing."""
     if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:   # ignored on purpose: stays so
         yield
         return
 
@@ -54,8 +57,9 @@ class DeferredInterrupt:
     at points where its state is consistent (training: between optimiser steps, so that the
     checkpoint it saves is exactly where it stopped).  A second signal raises at once (the
     impatient Ctrl-C).  On leaving, the old handlers are back, and a stop requested after the
-    last check raises then.  Signal handlers belong to the main thread: elsewhere this
-    defers nothing and ``check()`` never raises."""
+    last check raises then.  A signal the process ignores (SIGINT in a shell's background
+    job) stays ignored.  Signal handlers belong to the main thread: elsewhere this defers
+    nothing and ``check()`` never raises."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -76,7 +80,8 @@ class DeferredInterrupt:
     def __enter__(self) -> "DeferredInterrupt":
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
-                self._old[signum] = signal.signal(signum, self._handler)
+                if signal.getsignal(signum) != signal.SIG_IGN:   # ignored stays ignored
+                    self._old[signum] = signal.signal(signum, self._handler)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -28,7 +28,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import IO, Callable, NoReturn, Sequence
+from typing import IO, Any, Callable, NoReturn, Sequence
 
 from benchmark.errors import sigterm_as_interrupt
 
@@ -73,6 +73,21 @@ def can_fork() -> bool:
             and os.environ.get(FRESH_ENV, "0") != "1")
 
 
+def wait_polling(proc: subprocess.Popen | _Forked, timeout_s: float | None = None,
+                 interval_s: float = 0.2) -> int | None:
+    """Exit status of ``proc`` (None after ``timeout_s``), by polling every ``interval_s``.
+
+    Unlike ``Popen.wait()`` it holds no lock, so a signal handler that interrupts it may
+    itself wait for the same process (the cluster executor's checkpoint does), and it serves
+    forked children, which have no ``Popen``."""
+    end = None if timeout_s is None else time.monotonic() + timeout_s
+    while (returncode := proc.poll()) is None:
+        if end is not None and time.monotonic() > end:
+            return None
+        time.sleep(interval_s)
+    return returncode
+
+
 class _Forked:
     """The part of ``subprocess.Popen``'s interface the loop uses, for a forked child."""
 
@@ -88,12 +103,10 @@ class _Forked:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
-            time.sleep(0.05)
-        return self.returncode  # type: ignore[return-value]
+        code = wait_polling(self, timeout, interval_s=0.05)
+        if code is None:
+            raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+        return code
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
@@ -103,13 +116,25 @@ class _Forked:
         self.send_signal(signal.SIGKILL)
 
 
-def _forked_main(argv: list[str], log_fd: int) -> NoReturn:
+def inherited_signals() -> dict[int, Any]:
+    """The SIGINT and SIGTERM dispositions a fresh child of this process would start with:
+    ignored where this process ignores them (a shell's background job ignores SIGINT),
+    otherwise the defaults of a fresh interpreter (``KeyboardInterrupt`` on SIGINT, the
+    default action on SIGTERM).  Taken before this process installs its own handlers."""
+    def fresh(signum: int, default: Any) -> Any:
+        return signal.SIG_IGN if signal.getsignal(signum) == signal.SIG_IGN else default
+    return {signal.SIGINT: fresh(signal.SIGINT, signal.default_int_handler),
+            signal.SIGTERM: fresh(signal.SIGTERM, signal.SIG_DFL)}
+
+
+def _forked_main(argv: list[str], log_fd: int, handlers: dict[int, Any]) -> NoReturn:
     """The child of a fork: ``benchmark.cli.main(argv)`` with its output to ``log_fd`` and
-    the signal handlers of a fresh interpreter; never returns into the parent's code."""
+    the signal ``handlers`` of a fresh interpreter (:func:`inherited_signals`); never returns
+    into the parent's code."""
     code = 1
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         # new streams on those descriptors: the parent's may write elsewhere (a test's capture)
@@ -149,14 +174,16 @@ class _Child:
     started: float = 0.0
 
 
-def _start(child: _Child, fork: bool) -> None:
+def _start(child: _Child, fork: dict[int, Any] | None) -> None:
+    """Start ``child``: a fork with the signal handlers ``fork`` (see :func:`_forked_main`),
+    or a fresh process where ``fork`` is None."""
     child.log = tempfile.TemporaryFile()
-    if fork:
+    if fork is not None:
         for stream in (sys.stdout, sys.stderr):   # nothing buffered is written twice
             stream.flush()
         pid = os.fork()
         if pid == 0:
-            _forked_main(child.argv, child.log.fileno())
+            _forked_main(child.argv, child.log.fileno(), fork)
         child.proc = _Forked(pid)
     else:
         child.proc = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *child.argv],
@@ -220,17 +247,19 @@ def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: st
     fork = preload is not None and can_fork() and _preload(preload)
     print(f"{label}: {len(waiting)} seed(s), {at_once} at a time, each in "
           f"{'a fork of this process' if fork else 'a fresh process'}", file=stream, flush=True)
+    handlers = inherited_signals() if fork else None   # before this process's own handler
     try:
         with sigterm_as_interrupt():
-            _run(waiting, running, at_once, label, len(jobs), stream, fork)
+            _run(waiting, running, at_once, label, len(jobs), stream, handlers)
     except KeyboardInterrupt:
         _stop(running, signal_them=False)
         raise
 
 
 def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str, total: int,
-         stream: IO[str], fork: bool = False) -> None:
-    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`).
+         stream: IO[str], fork: dict[int, Any] | None = None) -> None:
+    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`);
+    forks with the signal handlers ``fork``, fresh processes where it is None.
 
     ``running`` is the caller's list, filled here with the children started and not yet
     collected, so that the caller can stop them when this loop is interrupted."""

@@ -236,7 +236,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     torch.set_num_threads(settings["threads"])
     live = _live(out, resume=start_epoch > 0 or start_batch > 0)
     steps_done = 0
-    resume_point = None  # (epoch, next batch, generator state, loss sums) after the last step
+    resume_point = None  # (epoch, next batch, generator state) after the last step
     stop = DeferredInterrupt()
     try:
         with stop:
@@ -283,7 +283,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                         totals[k] = totals.get(k, 0.0) + v
                     bar.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
                     # state after this batch, in case the next one is interrupted
-                    resume_point = (epoch, b + 1, gen.get_state(), dict(totals))
+                    resume_point = (epoch, b + 1, gen.get_state())
                 bar.close()
                 record = {k: v / max(n_batches - counted_from, 1) for k, v in totals.items()}
                 done = n_batches - start_batch
@@ -310,10 +310,10 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     except KeyboardInterrupt:
         if resume_point is not None and not stop.forced:
             # mid-epoch, stopped between two steps (a deferred signal, or the tests'
-            # stop_after_batches): save exactly where we are
-            e, nb, state, sums = resume_point
+            # stop_after_batches): save exactly where we are, with the epoch's loss sums so far
+            e, nb, state = resume_point
             _atomic_save({"model": sorted_state(model), "optimiser": optimiser.state_dict(),
-                          "epoch": e, "batch": nb, "generator": state, "totals": sums,
+                          "epoch": e, "batch": nb, "generator": state, "totals": dict(totals),
                           "history": history, "config_hash": chash, "best": best,
                           "scaler": scaler.state_dict() if scaler else None}, ckpt_path)
         raise

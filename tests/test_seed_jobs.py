@@ -178,6 +178,27 @@ def test_sigterm_as_interrupt_raises_inside_and_restores_the_handler():
 
 
 @pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_ignored_signals_stay_ignored(signum):
+    """A signal the process ignores (SIGINT in a shell's background job, nohup's kind of
+    set-up) neither stops training (DeferredInterrupt) nor the seed runner
+    (sigterm_as_interrupt), and is still ignored afterwards."""
+    import os
+    import signal
+
+    from benchmark.errors import DeferredInterrupt, sigterm_as_interrupt
+    signum = getattr(signal, signum)
+    old = signal.signal(signum, signal.SIG_IGN)
+    try:
+        with DeferredInterrupt() as stop, sigterm_as_interrupt():
+            os.kill(os.getpid(), signum)
+            stop.check()
+        assert not stop.requested
+        assert signal.getsignal(signum) == signal.SIG_IGN
+    finally:
+        signal.signal(signum, old)
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
 def test_deferred_interrupt_waits_for_check_and_a_second_signal_forces(signum):
     """In training's DeferredInterrupt, a first signal only sets `requested` (the run stops at
     its next check, between optimiser steps); a second raises at once and sets `forced`;
@@ -209,19 +230,23 @@ def test_deferred_interrupt_waits_for_check_and_a_second_signal_forces(signum):
     assert not stop.requested and signal.getsignal(signum) is old
 
 
-@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
-def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path, signame):
+@pytest.mark.parametrize("signame,ignored", [("SIGINT", False), ("SIGTERM", False),
+                                             ("SIGINT", True)],
+                         ids=["SIGINT", "SIGTERM", "SIGINT-ignored"])
+def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path, signame,
+                                                            ignored):
     """Ctrl-C (SIGINT to the process group, as a terminal sends it; SIGTERM as SLURM does)
     while the seeds train side by side: the command exits 130, every seed has saved its
     checkpoint, and running the command again resumes them to the bytes of an uninterrupted
-    run."""
+    run.  A command that ignores SIGINT (a shell's background job) ignores it in its seeds
+    too, as fresh processes would: it trains on to the end."""
     import os
     import signal
     import time
     root, _, data = tiny_data
 
-    def foreground():   # SIGINT as in a terminal's job (a shell's background job ignores it)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    def start_like_a_shell():   # a terminal's job gets SIGINT's default; a background job
+        signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.SIG_DFL)
     params = tmp_path / "params.yaml"
     params.write_text("profile: default\nseeds: [0, 1, 2]\n"
                       "train:\n  shapes: {epochs: 40, batch_size: 4, lr: 0.001, threads: 1,\n"
@@ -232,7 +257,7 @@ def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path
             str(params), "--quiet"]
     out = tmp_path / "cut"
     proc = subprocess.Popen([*args, "--out", str(out / "seed{seed}")], start_new_session=True,
-                            preexec_fn=foreground, stdout=subprocess.PIPE,
+                            preexec_fn=start_like_a_shell, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     checkpoints = [out / f"seed{s}" / "checkpoint.pt" for s in range(3)]
     deadline = time.monotonic() + 120
@@ -242,16 +267,41 @@ def test_interrupted_seeds_save_and_resume_to_the_same_bytes(tiny_data, tmp_path
     assert proc.poll() is None, "training ended before it could be interrupted"
     os.killpg(proc.pid, getattr(signal, signame))
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err
-    assert not any((out / f"seed{s}" / "model.pt").exists() for s in range(3)), err
-    code, _, err = run(*args[3:], "--out", out / "seed{seed}")
-    assert code == 0, err
+    if ignored:
+        assert proc.returncode == 0, err
+        assert "interrupted" not in err
+    else:
+        assert proc.returncode == 130, err
+        assert "interrupted" in err
+        assert not any((out / f"seed{s}" / "model.pt").exists() for s in range(3)), err
+        code, _, err = run(*args[3:], "--out", out / "seed{seed}")
+        assert code == 0, err
     code, _, err = run(*args[3:], "--out", tmp_path / "whole" / "seed{seed}")
     assert code == 0, err
     for s in range(3):
         assert (out / f"seed{s}" / "model.pt").read_bytes() == \
             (tmp_path / "whole" / f"seed{s}" / "model.pt").read_bytes()
+
+
+def test_inherited_signals_are_a_fresh_interpreters():
+    """A forked seed starts with the SIGINT/SIGTERM handling a fresh process would get from
+    this one: ignored stays ignored, anything else (this process's own handlers, such as the
+    command's SIGTERM-as-interrupt) becomes a fresh interpreter's default."""
+    import signal
+    from benchmark.seed_jobs import inherited_signals
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        assert inherited_signals() == {signal.SIGINT: signal.SIG_IGN,
+                                       signal.SIGTERM: signal.SIG_DFL}
+        signal.signal(signal.SIGINT, lambda *_: None)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        assert inherited_signals() == {signal.SIGINT: signal.default_int_handler,
+                                       signal.SIGTERM: signal.SIG_IGN}
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 def test_fresh_processes_on_request(monkeypatch):

@@ -30,6 +30,8 @@ from typing import Mapping
 
 import submitit
 
+from benchmark.seed_jobs import wait_polling   # polls: a checkpoint's signal handler may wait too
+
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "SENBENCH_THREADS")
 STOP_GRACE_S = 60.0  # how long a SIGTERM'd command may take to write its checkpoint
@@ -87,18 +89,6 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _wait(proc: subprocess.Popen, timeout_s: float | None = None) -> int | None:
-    """Exit status of ``proc`` (None after ``timeout_s``). Polls instead of ``proc.wait()``:
-    :meth:`StageJob.checkpoint` runs in a signal handler that may interrupt this wait, and
-    a blocking ``wait()`` holds a lock that the handler's own wait would deadlock on."""
-    end = None if timeout_s is None else time.monotonic() + timeout_s
-    while (returncode := proc.poll()) is None:
-        if end is not None and time.monotonic() > end:
-            return None
-        time.sleep(0.2)
-    return returncode
-
-
 class StageJob(submitit.helpers.Checkpointable):
     """Run one stage's ``cmd`` in ``cwd`` with ``env_overrides``, logging to ``log``."""
 
@@ -130,7 +120,7 @@ class StageJob(submitit.helpers.Checkpointable):
         return self._proc
 
     def __call__(self) -> str:
-        returncode = _wait(self.start())
+        returncode = wait_polling(self.start())
         self._proc = None
         if returncode != 0:
             raise StageFailed(self.stage, returncode, self.log)
@@ -149,7 +139,7 @@ class StageJob(submitit.helpers.Checkpointable):
             time.sleep(0.2)
         if proc.poll() is None or _group_alive(proc.pid):
             _signal_group(proc.pid, signal.SIGKILL)
-            _wait(proc)
+            wait_polling(proc)
         with open(self.log, "a") as log:
             log.write(f"== {time.strftime('%Y-%m-%d %H:%M:%S')} {self.stage} stopped "
                       f"(exit status {proc.returncode})\n")
