@@ -65,6 +65,9 @@ def apply_group(transform, elements):
 
 
 def rel_err(a, b):
+    """max|a - b| / max|b|; an all-zero reference ``b`` fails (dead ReLUs would make any
+    equivariance check pass)."""
+    assert b.abs().max() > 0, "all-zero reference: the comparison would be vacuous"
     return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
 
 
