@@ -250,13 +250,35 @@ def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[s
             for metric, key, kwargs in M.applicable(get_env(ds.env), ds.steps, ctx.has)}
 
 
+#: /proc/cpuinfo flags of instruction-set extensions that MKL's, oneDNN's and ATen's CPU
+#: kernels choose code paths by, with the names recorded in :func:`hardware`
+CPU_EXTENSIONS = (("avx512_vnni", "VNNI"), ("avx512_bf16", "BF16"), ("amx_tile", "AMX"))
+
+
+def cpu_model() -> tuple[str, list[str]]:
+    """The CPU's model name and which of :data:`CPU_EXTENSIONS` it has (Linux's
+    /proc/cpuinfo; elsewhere ``platform.processor()`` and none)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or "unknown", []
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    name = fields.get("model name") or platform.processor() or "unknown"
+    return name, [label for flag, label in CPU_EXTENSIONS if flag in flags]
+
+
 def hardware(device: torch.device) -> str:
+    """What a run's float results depend on besides its code and settings: the GPU's name,
+    or the CPU's vector kernels, model and the thread count.  Measured: the same code,
+    data and thread count give other floats on an AVX2 and an AVX512 machine, and on two
+    AVX512 machines of which one has AMX (the same metrics to the last bit on one machine)."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    # float results depend on the thread count and on the CPU's vector kernels (measured: the
-    # same code gives other last bits on an AVX2 and an AVX512 machine), so both are recorded
-    return (f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), "
-            f"{torch.get_num_threads()} threads")
+    name, extensions = cpu_model()
+    isa = ", ".join([torch.backends.cpu.get_cpu_capability(), *extensions])
+    return f"{platform.machine()} CPU ({isa}; {name}), {torch.get_num_threads()} threads"
 
 
 #: the metrics of a run's compact summary (what ``dvc exp show`` shows: one column each)

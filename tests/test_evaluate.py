@@ -248,3 +248,18 @@ def test_a_mistyped_table_column_fails_when_tables_are_built():
                 paper={("S", "sen"): {"mrr_1stepp": 1.0}})
     with pytest.raises(UnknownMetricError, match="mrr_1stepp"):
         check_tables((ref,))
+
+
+def test_hardware_names_the_cpu_its_vector_kernels_and_threads():
+    """The metrics' "hardware": floats differ between CPU models (measured: two AVX512
+    machines, one with AMX), so the model name and the extensions MKL/oneDNN dispatch on are
+    recorded with the thread count."""
+    import platform
+
+    from benchmark.evaluate import CPU_EXTENSIONS, cpu_model, hardware
+    name, extensions = cpu_model()
+    assert name and set(extensions) <= {label for _, label in CPU_EXTENSIONS}
+    text = hardware(torch.device("cpu"))
+    assert text.startswith(f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}")
+    assert name in text and all(e in text for e in extensions)
+    assert text.endswith(f", {torch.get_num_threads()} threads")
