@@ -203,11 +203,22 @@ def test_deferred_interrupt_waits_for_check_and_a_second_signal_forces(signum):
     """In training's DeferredInterrupt, a first signal only sets `requested` (the run stops at
     its next check, between optimiser steps); a second raises at once and sets `forced`;
     leaving restores the old handler and raises a stop requested after the last check."""
+    import signal
+    signum = getattr(signal, signum)
+    # a handled signal, as in a terminal (a shell's background job ignores SIGINT, and an
+    # ignored signal stays ignored: test_ignored_signals_stay_ignored)
+    outer = signal.signal(signum, lambda *_: None)
+    try:
+        _deferred_interrupt_checks(signum)
+    finally:
+        signal.signal(signum, outer)
+
+
+def _deferred_interrupt_checks(signum: int) -> None:
     import os
     import signal
 
     from benchmark.errors import DeferredInterrupt
-    signum = getattr(signal, signum)
     old = signal.getsignal(signum)
     with pytest.raises(KeyboardInterrupt):
         with DeferredInterrupt() as stop:
