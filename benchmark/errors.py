@@ -29,6 +29,12 @@ def run_reporting_errors(prog: str, fn: Callable[[], object]) -> int:
     return 0
 
 
+def ignored(signum: int) -> bool:
+    """Whether this process ignores ``signum`` (``SIG_IGN``): on purpose, or inherited, as
+    SIGINT in a shell's background job.  An ignored signal stays ignored here."""
+    return signal.getsignal(signum) == signal.SIG_IGN
+
+
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM (SLURM's time-out, ``kill``) raises ``KeyboardInterrupt``
@@ -38,7 +44,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:   # ignored on purpose: stays so
+    if ignored(signal.SIGTERM):
         yield
         return
 
@@ -80,7 +86,7 @@ class DeferredInterrupt:
     def __enter__(self) -> "DeferredInterrupt":
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
-                if signal.getsignal(signum) != signal.SIG_IGN:   # ignored stays ignored
+                if not ignored(signum):
                     self._old[signum] = signal.signal(signum, self._handler)
         return self
 

@@ -30,7 +30,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, NoReturn, Sequence
 
-from benchmark.errors import sigterm_as_interrupt
+from benchmark.errors import ignored, sigterm_as_interrupt
 
 SEED_FIELD = "{seed}"
 #: seconds an interrupted run gets to save its checkpoint before it is killed
@@ -122,7 +122,7 @@ def inherited_signals() -> dict[int, Any]:
     otherwise the defaults of a fresh interpreter (``KeyboardInterrupt`` on SIGINT, the
     default action on SIGTERM).  Taken before this process installs its own handlers."""
     def fresh(signum: int, default: Any) -> Any:
-        return signal.SIG_IGN if signal.getsignal(signum) == signal.SIG_IGN else default
+        return signal.SIG_IGN if ignored(signum) else default
     return {signal.SIGINT: fresh(signal.SIGINT, signal.default_int_handler),
             signal.SIGTERM: fresh(signal.SIGTERM, signal.SIG_DFL)}
 
@@ -174,16 +174,16 @@ class _Child:
     started: float = 0.0
 
 
-def _start(child: _Child, fork: dict[int, Any] | None) -> None:
-    """Start ``child``: a fork with the signal handlers ``fork`` (see :func:`_forked_main`),
-    or a fresh process where ``fork`` is None."""
+def _start(child: _Child, fork_handlers: dict[int, Any] | None) -> None:
+    """Start ``child``: a fork of this process with the signal handlers ``fork_handlers``
+    (see :func:`_forked_main`), or a fresh process where ``fork_handlers`` is None."""
     child.log = tempfile.TemporaryFile()
-    if fork is not None:
+    if fork_handlers is not None:
         for stream in (sys.stdout, sys.stderr):   # nothing buffered is written twice
             stream.flush()
         pid = os.fork()
         if pid == 0:
-            _forked_main(child.argv, child.log.fileno(), fork)
+            _forked_main(child.argv, child.log.fileno(), fork_handlers)
         child.proc = _Forked(pid)
     else:
         child.proc = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *child.argv],
@@ -257,9 +257,9 @@ def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: st
 
 
 def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str, total: int,
-         stream: IO[str], fork: dict[int, Any] | None = None) -> None:
-    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`);
-    forks with the signal handlers ``fork``, fresh processes where it is None.
+         stream: IO[str], fork_handlers: dict[int, Any] | None = None) -> None:
+    """Start and collect the runs, ``at_once`` at a time (the loop of :func:`run_seed_jobs`):
+    forks with the signal handlers ``fork_handlers``, fresh processes where it is None.
 
     ``running`` is the caller's list, filled here with the children started and not yet
     collected, so that the caller can stop them when this loop is interrupted."""
@@ -268,7 +268,7 @@ def _run(waiting: list[_Child], running: list[_Child], at_once: int, label: str,
     while waiting or running:
         while waiting and len(running) < at_once:
             child = waiting.pop(0)
-            _start(child, fork)
+            _start(child, fork_handlers)
             running.append(child)
         time.sleep(POLL_S)
         for child in [c for c in running if c.proc.poll() is not None]:

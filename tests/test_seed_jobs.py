@@ -185,10 +185,13 @@ def test_ignored_signals_stay_ignored(signum):
     import os
     import signal
 
-    from benchmark.errors import DeferredInterrupt, sigterm_as_interrupt
+    from benchmark.errors import DeferredInterrupt, ignored, sigterm_as_interrupt
     signum = getattr(signal, signum)
-    old = signal.signal(signum, signal.SIG_IGN)
+    old = signal.signal(signum, lambda *_: None)
     try:
+        assert not ignored(signum)
+        signal.signal(signum, signal.SIG_IGN)
+        assert ignored(signum)
         with DeferredInterrupt() as stop, sigterm_as_interrupt():
             os.kill(os.getpid(), signum)
             stop.check()
