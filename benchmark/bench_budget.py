@@ -1,0 +1,222 @@
+"""Benchmark: how robust a training budget is over seeds, on a held-out validation file.
+
+Run as::
+
+    python -m benchmark.bench_budget --env blocks --method sen --data data/blocks/limited.h5 \\
+        --val val.h5 --seeds 0-11 --epochs 12 --set lr=0.002 --set batch_size=64 \\
+        --metric hits@1_10step --threshold 80 --out budget-blocks
+
+Each seed trains exactly as the pipeline's ``senbench train`` does (:func:`benchmark.train.train`
+with the params file's ``train.<env>`` settings, changed by ``--set``), one process per seed,
+``--jobs`` at a time. After every epoch the weights the run would keep (``keep: best_loss``:
+those of the lowest training loss so far) are evaluated on the validation file with the
+registered metrics named by ``--metric``, so one run of E epochs gives the result of every
+budget of 1..E epochs (with a constant learning rate, the first e epochs of a longer run are
+the run of e epochs). Never pass the eval file: the budget is then chosen on the numbers the
+tables report.
+
+The report gives, per epoch, each seed's value, the mean and, for the claims that the tables
+check on a mean over ``--subset`` seeds (3 in the default profile), the fraction of all
+``--subset``-seed subsets whose mean meets ``--threshold``: the chance that a claim holds for
+seeds one did not try. Per-seed records go to ``<out>/seed<S>.jsonl``, the table to
+``<out>/summary.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+import yaml
+
+
+def subset_pass_rate(values: list[float], k: int, threshold: float) -> float:
+    """The fraction of the ``k``-element subsets of ``values`` whose mean is >= ``threshold``."""
+    if not 1 <= k <= len(values):
+        raise ValueError(f"subsets of {k} need at least {k} values, got {len(values)}")
+    subsets = list(itertools.combinations(values, k))
+    return sum(sum(s) / k >= threshold for s in subsets) / len(subsets)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-11"``, ``"0,3,5"`` or a mix (``"0-2,7"``) -> sorted distinct seeds."""
+    seeds: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            seeds.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise ValueError(f"--seeds: expected e.g. 0-11 or 0,3,5, got {text!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise ValueError(f"--seeds: expected seeds >= 0, got {text!r}")
+    return sorted(seeds)
+
+
+def parse_sets(items: list[str]) -> dict:
+    """``["lr=0.002", "batch_size=64"]`` -> ``{"lr": 0.002, "batch_size": 64}`` (YAML values)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set: expected KEY=VALUE, got {item!r}")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
+               settings: dict, hparams: dict, metric_keys: list[str]) -> None:
+    """Train one seed as the pipeline does; after every epoch evaluate the kept weights on
+    ``val`` and append ``{"epoch", "loss", "kept_epoch", <metric>: value}`` to
+    ``<out>.jsonl`` (the run's own directory is ``out``)."""
+    import torch
+
+    import benchmark.train as train_module
+    from benchmark import metrics as M
+    from benchmark.evaluate import EvalContext
+    from generators.reader import EpisodeFile
+    from generators.registry import get_env
+
+    log_path = out.with_suffix(".jsonl")
+    log_path.unlink(missing_ok=True)
+    if out.exists():   # a fresh run: never resume from another budget's checkpoint
+        for f in sorted(out.rglob("*"), reverse=True):
+            f.rmdir() if f.is_dir() else f.unlink()
+
+    def validate(model, val_ds, device, episodes):
+        ckpt = torch.load(out / "checkpoint.pt", map_location=device, weights_only=False)
+        kept = train_module.build_seeded_model(env, method, hparams, seed).to(device)
+        kept.load_state_dict(ckpt["best"]["model"] if ckpt["best"]["model"] is not None
+                             else ckpt["model"])
+        kept.eval()
+        ctx = EvalContext(kept, val_ds, device)
+        values = {key: spec.fn(ctx, **kwargs) for spec, key, kwargs
+                  in M.applicable(get_env(val_ds.env), val_ds.steps, ctx.has)
+                  if key in metric_keys}
+        missing = sorted(set(metric_keys) - set(values))
+        if missing:
+            raise ValueError(f"{', '.join(missing)} not computed for {env} on {val}; "
+                             "see `senbench describe` for the metrics of each env")
+        record = {"seed": seed, "epoch": ckpt["epoch"], "loss": ckpt["history"][-1]["loss"],
+                  "seconds": ckpt["history"][-1]["seconds"], "kept_epoch": ckpt["best"]["epoch"],
+                  **values}
+        with open(log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        return values
+
+    # train() logs its per-epoch validation through benchmark.train.validation_metrics;
+    # here that is the kept weights' metrics at the claim's horizon
+    with mock.patch.object(train_module, "validation_metrics", validate):
+        train_module.train(env, method, data, seed, out,
+                           settings={**settings, "val_episodes": max(settings["val_episodes"], 1)},
+                           hparams=hparams, progress=False, eval_data=val)
+
+
+def summarise(out: Path, seeds: list[int], metric: str, threshold: float, subset: int) -> dict:
+    """Per epoch: each seed's ``metric``, the mean, the minimum and the subset pass rate."""
+    per_seed = {}
+    for seed in seeds:
+        lines = (out / f"seed{seed}.jsonl").read_text().splitlines()
+        per_seed[seed] = {r["epoch"]: r[metric] for r in map(json.loads, lines)}
+    epochs = sorted(set.intersection(*(set(v) for v in per_seed.values())))
+    rows = []
+    for e in epochs:
+        values = [per_seed[s][e] for s in seeds]
+        rows.append({"epoch": e, "values": values, "mean": sum(values) / len(values),
+                     "min": min(values),
+                     "subset_pass_rate": (subset_pass_rate(values, subset, threshold)
+                                          if len(values) >= subset else math.nan)})
+    return {"metric": metric, "threshold": threshold, "subset": subset, "seeds": seeds,
+            "epochs": rows}
+
+
+def _format(summary: dict) -> str:
+    seeds = summary["seeds"]
+    head = (f"{'epoch':>5} " + " ".join(f"{'s' + str(s):>6}" for s in seeds)
+            + f" {'mean':>6} {'min':>6}  {summary['subset']}-seed subsets with mean >= "
+            f"{summary['threshold']:g}")
+    lines = [f"{summary['metric']} of the kept weights on the validation file", head]
+    for r in summary["epochs"]:
+        lines.append(f"{r['epoch']:>5} " + " ".join(f"{v:6.1f}" for v in r["values"])
+                     + f" {r['mean']:6.1f} {r['min']:6.1f}  {r['subset_pass_rate']:.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--method", required=True)
+    parser.add_argument("--data", required=True, help="the training file")
+    parser.add_argument("--val", required=True, help="a held-out validation file (not eval)")
+    parser.add_argument("--seeds", default="0-5", help="e.g. 0-11 or 0,3,5")
+    parser.add_argument("--epochs", type=int, required=True)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a train setting other than the params file's, e.g. lr=0.002")
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--metric", default="hits@1_10step")
+    parser.add_argument("--threshold", type=float, default=80.0)
+    parser.add_argument("--subset", type=int, default=3, help="seeds per claim's mean")
+    parser.add_argument("--jobs", type=int, default=2, help="seeds at once, one process each")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--one-seed", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        from benchmark.params import load_params
+        from benchmark.train import train_settings
+        seeds = parse_seeds(args.seeds)
+        overrides = parse_sets(args.set)
+        if args.epochs < 1 or args.jobs < 1 or args.subset < 1:
+            raise ValueError("--epochs, --jobs and --subset must be >= 1")
+        settings, hparams = train_settings(load_params(args.params), args.env, args.method)
+        unknown = set(overrides) - set(settings)
+        if unknown:
+            raise ValueError(f"--set: unknown train setting(s) {', '.join(sorted(unknown))}")
+        settings.update(overrides, epochs=args.epochs)
+        for path in (args.data, args.val):
+            if not Path(path).is_file():
+                raise ValueError(f"no such file: {path}")
+    except (ValueError, OSError) as exc:
+        raise SystemExit(f"bench_budget: {exc}")
+    out = Path(args.out)
+    if args.one_seed is not None:
+        probe_seed(args.env, args.method, args.data, args.val, args.one_seed,
+                   out / f"seed{args.one_seed}", settings, hparams, [args.metric])
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    base = [sys.executable, "-m", "benchmark.bench_budget", *(argv if argv is not None
+                                                              else sys.argv[1:])]
+    waiting, running = list(seeds), {}
+    t0 = time.perf_counter()
+    while waiting or running:
+        while waiting and len(running) < args.jobs:
+            seed = waiting.pop(0)
+            log = open(out / f"seed{seed}.log", "w")
+            running[seed] = (subprocess.Popen([*base, "--one-seed", str(seed)], stdout=log,
+                                              stderr=subprocess.STDOUT), log)
+        time.sleep(1.0)
+        for seed, (proc, log) in list(running.items()):
+            if proc.poll() is not None:
+                log.close()
+                del running[seed]
+                if proc.returncode != 0:
+                    for p, _ in running.values():
+                        p.terminate()
+                    tail = (out / f"seed{seed}.log").read_text().strip().splitlines()[-1:]
+                    raise SystemExit(f"bench_budget: seed {seed} failed: {tail}")
+                print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    summary = summarise(out, seeds, args.metric, args.threshold, args.subset)
+    summary.update(env=args.env, method=args.method, data=args.data, val=args.val,
+                   settings={k: v for k, v in settings.items()})
+    tmp = out / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    tmp.replace(out / "summary.json")
+    print(_format(summary))
+
+
+if __name__ == "__main__":
+    main()
