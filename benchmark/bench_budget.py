@@ -27,6 +27,7 @@ import argparse
 import itertools
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -84,9 +85,8 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
 
     log_path = out.with_suffix(".jsonl")
     log_path.unlink(missing_ok=True)
-    if out.exists():   # a fresh run: never resume from another budget's checkpoint
-        for f in sorted(out.rglob("*"), reverse=True):
-            f.rmdir() if f.is_dir() else f.unlink()
+    if out.exists():   # --force: never resume from another budget's checkpoint
+        shutil.rmtree(out)
 
     def validate(model, val_ds, device, episodes):
         ckpt = torch.load(out / "checkpoint.pt", map_location=device, weights_only=False)
@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--subset", type=int, default=3, help="seeds per claim's mean")
     parser.add_argument("--jobs", type=int, default=2, help="seeds at once, one process each")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--force", action="store_true", help="replace an existing --out")
     parser.add_argument("--one-seed", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -180,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
         for path in (args.data, args.val):
             if not Path(path).is_file():
                 raise ValueError(f"no such file: {path}")
+        if (args.one_seed is None and not args.force and Path(args.out).exists()
+                and any(Path(args.out).iterdir())):
+            raise ValueError(f"{args.out} exists; pass --force to replace it")
     except (ValueError, OSError) as exc:
         raise SystemExit(f"bench_budget: {exc}")
     out = Path(args.out)

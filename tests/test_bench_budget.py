@@ -59,6 +59,11 @@ def test_each_epoch_of_the_probe_is_the_run_of_that_many_epochs(tmp_path, tiny_g
         assert math.isclose(r["mean"], sum(r["values"]) / 2)
         assert r["subset_pass_rate"] == float(r["mean"] >= 50)
     assert "hits@1_1step of the kept weights" in capsys.readouterr().out
+    before = {f: f.read_bytes() for f in out.rglob("*") if f.is_file()}
+    with pytest.raises(SystemExit, match="exists; pass --force"):   # nothing is touched
+        main(["--env", "shapes", "--method", "cnn", "--data", str(data), "--val", str(data),
+              "--epochs", "1", "--params", str(params), "--out", str(out)])
+    assert before == {f: f.read_bytes() for f in out.rglob("*") if f.is_file()}
 
     settings, hparams = train_settings(load_params(params), "shapes", "cnn")
     for seed in (0, 1):
