@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -91,8 +90,7 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
     def validate(model, val_ds, device, episodes):
         ckpt = torch.load(out / "checkpoint.pt", map_location=device, weights_only=False)
         kept = train_module.build_seeded_model(env, method, hparams, seed).to(device)
-        kept.load_state_dict(ckpt["best"]["model"] if ckpt["best"]["model"] is not None
-                             else ckpt["model"])
+        kept.load_state_dict(ckpt["best"]["model"])   # set at every epoch's end, before this
         kept.eval()
         ctx = EvalContext(kept, val_ds, device)
         values = {key: spec.fn(ctx, **kwargs) for spec, key, kwargs
@@ -129,8 +127,7 @@ def summarise(out: Path, seeds: list[int], metric: str, threshold: float, subset
         values = [per_seed[s][e] for s in seeds]
         rows.append({"epoch": e, "values": values, "mean": sum(values) / len(values),
                      "min": min(values),
-                     "subset_pass_rate": (subset_pass_rate(values, subset, threshold)
-                                          if len(values) >= subset else math.nan)})
+                     "subset_pass_rate": subset_pass_rate(values, subset, threshold)})
     return {"metric": metric, "threshold": threshold, "subset": subset, "seeds": seeds,
             "epochs": rows}
 
@@ -173,6 +170,9 @@ def main(argv: list[str] | None = None) -> None:
         overrides = parse_sets(args.set)
         if args.epochs < 1 or args.jobs < 1 or args.subset < 1:
             raise ValueError("--epochs, --jobs and --subset must be >= 1")
+        if args.subset > len(seeds):
+            raise ValueError(f"--subset {args.subset} needs at least {args.subset} seeds, "
+                             f"got {len(seeds)}")
         settings, hparams = train_settings(load_params(args.params), args.env, args.method)
         unknown = set(overrides) - set(settings)
         if unknown:
@@ -208,14 +208,16 @@ def main(argv: list[str] | None = None) -> None:
                 log.close()
                 del running[seed]
                 if proc.returncode != 0:
-                    for p, _ in running.values():
+                    for p, other_log in running.values():
                         p.terminate()
+                        p.wait()
+                        other_log.close()
                     tail = (out / f"seed{seed}.log").read_text().strip().splitlines()[-1:]
                     raise SystemExit(f"bench_budget: seed {seed} failed: {tail}")
                 print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     summary = summarise(out, seeds, args.metric, args.threshold, args.subset)
     summary.update(env=args.env, method=args.method, data=args.data, val=args.val,
-                   settings={k: v for k, v in settings.items()})
+                   settings=settings)
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
     tmp.replace(out / "summary.json")

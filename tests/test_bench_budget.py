@@ -82,8 +82,11 @@ def test_bad_input_fails_with_one_line(tmp_path, tiny_grid_files):
               "--params", str(params), "--out", str(tmp_path / "out")]
     with pytest.raises(SystemExit, match="no such file"):
         main([*common, "--val", str(tmp_path / "missing.h5")])
+    with pytest.raises(SystemExit, match="--subset 3 needs at least 3 seeds"):
+        main([*common, "--val", data, "--seeds", "0,1"])
     with pytest.raises(SystemExit, match="unknown train setting"):
         main([*common, "--val", data, "--set", "learning_rate=0.1"])
     # a metric the file cannot give (4-step episodes, no 10-step rollout): the seed fails
     with pytest.raises(SystemExit, match="seed 0 failed.*hits@1_10step not computed"):
-        main([*common, "--val", data, "--seeds", "0", "--metric", "hits@1_10step"])
+        main([*common, "--val", data, "--seeds", "0", "--subset", "1", "--metric",
+              "hits@1_10step"])
