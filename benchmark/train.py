@@ -320,8 +320,7 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
     finally:
         torch.use_deterministic_algorithms(deterministic)
         torch.set_num_threads(threads)
-        if live is not None:
-            live.end()
+        _end_live(live)
         if val_ds is not None:
             val_ds.close()
     kept = best["model"] if best["model"] is not None else sorted_state(model)
@@ -341,6 +340,28 @@ def _live(out: Path, resume: bool):
         return None
     return Live(dir=str(out / "dvclive"), resume=resume, save_dvc_exp=False, dvcyaml=None,
                 report=None)
+
+
+#: the file dvclive writes at every step for DVC's VS Code extension, in the DVC root's
+#: ``.dvc/tmp/exps/run/`` (one file per repository, not per run)
+DVCLIVE_SIGNAL_FILE = "DVCLIVE_STEP_COMPLETED"
+
+
+def _end_live(live) -> None:
+    """``live.end()``, where another run ending at the same moment is not an error.
+
+    Every dvclive logger in a repository shares one signal file, and ``Live.end()`` removes
+    it last with a check-then-remove (dvclive 3.49). Two runs of one repository ending
+    together (the seeds of ``--seeds-from-params``, or two training stages side by side)
+    can both see it and one then fails with ENOENT after its metrics were written. Only
+    that error on that file is tolerated."""
+    if live is None:
+        return
+    try:
+        live.end()
+    except FileNotFoundError as exc:
+        if Path(exc.filename or "").name != DVCLIVE_SIGNAL_FILE:
+            raise
 
 
 def _log_epoch(live, record: dict, val: dict) -> None:

@@ -74,9 +74,27 @@ def test_job_runs_cmd_in_cwd_with_threads_and_logs(tmp_path):
 def test_failed_command_names_stage_and_log(tmp_path):
     job = StageJob("train@run1-0", "echo boom >&2; exit 3", tmp_path, {}, tmp_path / "t.log")
     with pytest.raises(StageFailed, match=r"stage train@run1-0 failed \(exit status 3\); "
-                                          r"see .*t\.log"):
+                                          r"see .*t\.log; it ended: boom$"):
         job()
     assert "boom" in (tmp_path / "t.log").read_text()
+
+
+def test_failure_line_is_the_jobs_own_error_not_submitits_log_paths():
+    """submitit wraps a job's exception with its traceback between rules and the log paths
+    after it; the one-line reason is the traceback's last line (was: a log path)."""
+    from submitit.core.utils import FailedJobError
+
+    from benchmark.pipeline.slurm import failure_line
+    trace = ("Traceback (most recent call last):\n  File \"jobs.py\", line 9, in __call__\n"
+             "benchmark.pipeline.jobs.StageFailed: stage train@run1 failed (exit status 2)")
+    rule = "-" * 22
+    exc = FailedJobError(f"Job (task=0) failed during processing with trace:\n{rule}\n{trace}\n"
+                         f"{rule}\nYou can check full logs with 'job.stderr(0)' and "
+                         f"'job.stdout(0)'or at paths:\n  - /x/26_1_0_log.err\n"
+                         f"  - /x/26_1_0_log.out")
+    assert failure_line(exc) == ("benchmark.pipeline.jobs.StageFailed: stage train@run1 "
+                                 "failed (exit status 2)")
+    assert failure_line(RuntimeError("first\nlast ")) == "last"
 
 
 def test_checkpoint_stops_the_command_and_requeues_the_same_job(tmp_path):

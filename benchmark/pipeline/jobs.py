@@ -41,8 +41,26 @@ class StageFailed(RuntimeError):
     """A stage's command exited non-zero (the message names the stage and its log)."""
 
     def __init__(self, stage: str, returncode: int, log: str | Path):
-        super().__init__(f"stage {stage} failed (exit status {returncode}); see {log}")
+        tail = last_line(log)
+        super().__init__(f"stage {stage} failed (exit status {returncode}); see {log}"
+                         + (f"; it ended: {tail}" if tail else ""))
         self.stage, self.returncode, self.log = stage, returncode, str(log)
+
+
+def last_line(log: str | Path, limit: int = 300) -> str:
+    """The log's last line of output (progress-bar redraws split off; "" if none), cut to
+    ``limit`` characters: in a failure's one-line message it is usually the cause."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 8192))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.replace("\r", "\n").splitlines()
+             if line.strip() and not line.startswith("== ")]
+    tail = lines[-1] if lines else ""
+    return tail if len(tail) <= limit else tail[:limit - 3] + "..."
 
 
 def thread_env(threads: int) -> dict[str, str]:

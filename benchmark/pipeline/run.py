@@ -112,7 +112,8 @@ class Runner:
         if outcome.failure is not None:
             name, reason = outcome.failure
             log = self.job(name, next(s.wave for s in submitted if name in s.stages)).log
-            raise PipelineError(f"stage {name} failed on SLURM ({reason}); see {log}; fix it and "
+            where = "" if str(log) in reason else f"; see {log}"
+            raise PipelineError(f"stage {name} failed on SLURM ({reason}){where}; fix it and "
                                 f"rerun ({len(self.committed)} completed stage(s) committed)")
         if on_driver:
             self.run_local(_regroup(on_driver, self.pipeline), first_wave=len(waves))

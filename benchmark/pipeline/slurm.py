@@ -121,6 +121,20 @@ RESULT_POLL_S = 2.0
 NO_RESULT_GRACE_S = 60.0  # COMPLETED in sacct but no result pickle yet (slow filesystem)
 
 
+TRACE_RULE = "-" * 22  # submitit's FailedJobError frames the job's traceback with it
+
+
+def failure_line(exc: BaseException) -> str:
+    """The line that says why a job failed: the last line of the job's own traceback (e.g.
+    ``StageFailed: stage train@run1 failed (exit status 2); see <log>``), not the log paths
+    submitit appends after it."""
+    text = str(exc)
+    parts = text.split(TRACE_RULE)
+    trace = parts[1] if len(parts) >= 3 else text
+    lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
 def _state(job: Any) -> str:
     """The job's SLURM state as of the watcher's last ``sacct`` call (see :func:`wait_all`)."""
     state = job.watcher.get_state(job.job_id, mode="cache")
@@ -138,8 +152,7 @@ def _finished(job: Any, seen: dict[str, float]) -> str | None:
             job.result()
             return "ok"
         except Exception as exc:  # the job's own exception (StageFailed, traceback)
-            lines = [line for line in str(exc).strip().splitlines() if line.strip()]
-            return lines[-1] if lines else type(exc).__name__
+            return failure_line(exc)
     state = _state(job)
     if state not in TERMINAL:
         return None
