@@ -27,13 +27,12 @@ import argparse
 import itertools
 import json
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
-from unittest import mock
 
 import yaml
+
+from benchmark.seed_jobs import run_seed_jobs
 
 
 def subset_pass_rate(values: list[float], k: int, threshold: float) -> float:
@@ -74,11 +73,9 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
     """Train one seed as the pipeline does; after every epoch evaluate the kept weights on
     ``val`` and append ``{"epoch", "loss", "kept_epoch", <metric>: value}`` to
     ``<out>.jsonl`` (the run's own directory is ``out``)."""
-    import torch
-
-    import benchmark.train as train_module
     from benchmark import metrics as M
     from benchmark.evaluate import EvalContext
+    from benchmark.train import build_seeded_model, train
     from generators.reader import EpisodeFile
     from generators.registry import get_env
 
@@ -87,10 +84,11 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
     if out.exists():   # --force: never resume from another budget's checkpoint
         shutil.rmtree(out)
 
-    def validate(model, val_ds, device, episodes):
-        ckpt = torch.load(out / "checkpoint.pt", map_location=device, weights_only=False)
-        kept = train_module.build_seeded_model(env, method, hparams, seed).to(device)
-        kept.load_state_dict(ckpt["best"]["model"])   # set at every epoch's end, before this
+    def validate(epoch_end: dict) -> None:
+        state = epoch_end["kept"]["model"]
+        device = next(iter(state.values())).device   # the run's device
+        kept = build_seeded_model(env, method, hparams, seed).to(device)
+        kept.load_state_dict(state)
         kept.eval()
         ctx = EvalContext(kept, val_ds, device)
         values = {key: spec.fn(ctx, **kwargs) for spec, key, kwargs
@@ -100,19 +98,15 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
         if missing:
             raise ValueError(f"{', '.join(missing)} not computed for {env} on {val}; "
                              "see `senbench describe` for the metrics of each env")
-        record = {"seed": seed, "epoch": ckpt["epoch"], "loss": ckpt["history"][-1]["loss"],
-                  "seconds": ckpt["history"][-1]["seconds"], "kept_epoch": ckpt["best"]["epoch"],
-                  **values}
+        record = {"seed": seed, "epoch": epoch_end["epoch"], "loss": epoch_end["record"]["loss"],
+                  "seconds": epoch_end["record"]["seconds"],
+                  "kept_epoch": epoch_end["kept"]["epoch"], **values}
         with open(log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
-        return values
 
-    # train() logs its per-epoch validation through benchmark.train.validation_metrics;
-    # here that is the kept weights' metrics at the claim's horizon
-    with mock.patch.object(train_module, "validation_metrics", validate):
-        train_module.train(env, method, data, seed, out,
-                           settings={**settings, "val_episodes": max(settings["val_episodes"], 1)},
-                           hparams=hparams, progress=False, eval_data=val)
+    with EpisodeFile(val, expect_env=env) as val_ds:
+        train(env, method, data, seed, out, settings=settings, hparams=hparams,
+              progress=False, on_epoch_end=validate)
 
 
 def summarise(out: Path, seeds: list[int], metric: str, threshold: float, subset: int) -> dict:
@@ -192,29 +186,12 @@ def main(argv: list[str] | None = None) -> None:
                    out / f"seed{args.one_seed}", settings, hparams, [args.metric])
         return
     out.mkdir(parents=True, exist_ok=True)
-    base = [sys.executable, "-m", "benchmark.bench_budget", *(argv if argv is not None
-                                                              else sys.argv[1:])]
-    waiting, running = list(seeds), {}
-    t0 = time.perf_counter()
-    while waiting or running:
-        while waiting and len(running) < args.jobs:
-            seed = waiting.pop(0)
-            log = open(out / f"seed{seed}.log", "w")
-            running[seed] = (subprocess.Popen([*base, "--one-seed", str(seed)], stdout=log,
-                                              stderr=subprocess.STDOUT), log)
-        time.sleep(1.0)
-        for seed, (proc, log) in list(running.items()):
-            if proc.poll() is not None:
-                log.close()
-                del running[seed]
-                if proc.returncode != 0:
-                    for p, other_log in running.values():
-                        p.terminate()
-                        p.wait()
-                        other_log.close()
-                    tail = (out / f"seed{seed}.log").read_text().strip().splitlines()[-1:]
-                    raise SystemExit(f"bench_budget: seed {seed} failed: {tail}")
-                print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    argv = list(argv if argv is not None else sys.argv[1:])
+    try:   # each seed in a fresh `python -m benchmark.bench_budget ... --one-seed S`
+        run_seed_jobs([(seed, [*argv, "--one-seed", str(seed)]) for seed in seeds], args.jobs,
+                      "bench_budget", module="benchmark.bench_budget")
+    except RuntimeError as exc:
+        raise SystemExit(f"bench_budget: {exc}") from None
     summary = summarise(out, seeds, args.metric, args.threshold, args.subset)
     summary.update(env=args.env, method=args.method, data=args.data, val=args.val,
                    settings=settings)

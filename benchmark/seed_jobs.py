@@ -33,6 +33,8 @@ from typing import IO, Any, Callable, NoReturn, Sequence
 from benchmark.errors import ignored, sigterm_as_interrupt
 
 SEED_FIELD = "{seed}"
+#: the command every seed runs unless told otherwise: ``senbench``
+DEFAULT_MODULE = "benchmark.cli"
 #: seconds an interrupted run gets to save its checkpoint before it is killed
 STOP_GRACE_S = 60.0
 POLL_S = 0.2
@@ -127,9 +129,10 @@ def inherited_signals() -> dict[int, Any]:
             signal.SIGTERM: fresh(signal.SIGTERM, signal.SIG_DFL)}
 
 
-def _forked_main(argv: list[str], log_fd: int, handlers: dict[int, Any]) -> NoReturn:
-    """The child of a fork: ``benchmark.cli.main(argv)`` with its output to ``log_fd`` and
-    the signal ``handlers`` of a fresh interpreter (:func:`inherited_signals`); never returns
+def _forked_main(module: str, argv: list[str], log_fd: int, handlers: dict[int, Any]
+                 ) -> NoReturn:
+    """The child of a fork: ``<module>.main(argv)`` with its output to ``log_fd`` and the
+    signal ``handlers`` of a fresh interpreter (:func:`inherited_signals`); never returns
     into the parent's code."""
     code = 1
     try:
@@ -142,9 +145,8 @@ def _forked_main(argv: list[str], log_fd: int, handlers: dict[int, Any]) -> NoRe
                           closefd=False)
         sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace",
                           closefd=False)
-        from benchmark.cli import main
         try:
-            code = main(argv)
+            code = importlib.import_module(module).main(argv)
         except SystemExit as exc:   # what a fresh interpreter makes of sys.exit(...)
             if exc.code is None or isinstance(exc.code, int):
                 code = exc.code or 0
@@ -169,6 +171,7 @@ def _forked_main(argv: list[str], log_fd: int, handlers: dict[int, Any]) -> NoRe
 class _Child:
     seed: int
     argv: list[str]
+    module: str = DEFAULT_MODULE
     log: IO[bytes] = field(default=None)  # type: ignore[assignment]
     proc: subprocess.Popen | _Forked | None = None
     started: float = 0.0
@@ -183,10 +186,10 @@ def _start(child: _Child, fork_handlers: dict[int, Any] | None) -> None:
             stream.flush()
         pid = os.fork()
         if pid == 0:
-            _forked_main(child.argv, child.log.fileno(), fork_handlers)
+            _forked_main(child.module, child.argv, child.log.fileno(), fork_handlers)
         child.proc = _Forked(pid)
     else:
-        child.proc = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *child.argv],
+        child.proc = subprocess.Popen([sys.executable, "-m", child.module, *child.argv],
                                       stdout=child.log, stderr=subprocess.STDOUT)
     child.started = time.perf_counter()
 
@@ -226,12 +229,15 @@ def _stop(children: list[_Child], signal_them: bool = True) -> None:
 
 def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: str,
                   stream: IO[str] = sys.stderr,
-                  preload: Sequence[str | Callable[[], object]] | None = None) -> None:
-    """Run ``python -m benchmark.cli ARGV`` for every ``(seed, ARGV)``, ``at_once`` at a time.
+                  preload: Sequence[str | Callable[[], object]] | None = None,
+                  module: str = DEFAULT_MODULE) -> None:
+    """Run ``python -m <module> ARGV`` (``senbench ARGV`` by default) for every ``(seed,
+    ARGV)``, ``at_once`` at a time; ``module`` has a ``main(argv)`` and runs it as
+    ``__main__``.
 
     With ``preload`` (module names, or callables that import) and :func:`can_fork`, those
     modules are imported here and each run is a fork of this process calling
-    ``benchmark.cli.main(ARGV)``; only a command that has run no torch operation yet (so no
+    ``<module>.main(ARGV)``; only a command that has run no torch operation yet (so no
     thread pool of torch's exists to be copied half-way) may ask for it.
 
     Each run's output is kept and written to ``stream`` when it ends, every line prefixed
@@ -242,7 +248,7 @@ def run_seed_jobs(jobs: Sequence[tuple[int, list[str]]], at_once: int, label: st
     """
     if isinstance(at_once, bool) or not isinstance(at_once, int) or at_once < 1:
         raise ValueError(f"--jobs must be an integer >= 1, got {at_once!r}")
-    waiting = [_Child(seed, list(argv)) for seed, argv in jobs]
+    waiting = [_Child(seed, list(argv), module) for seed, argv in jobs]
     running: list[_Child] = []
     fork = preload is not None and can_fork() and _preload(preload)
     print(f"{label}: {len(waiting)} seed(s), {at_once} at a time, each in "

@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -157,12 +157,18 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
           settings: dict | None = None, hparams: dict | None = None,
           device: str | None = None, progress: bool = True,
           stop_after_batches: int | None = None, profile: str = "custom",
-          plugins: list[str] | None = None, eval_data: str | Path | None = None) -> dict:
+          plugins: list[str] | None = None, eval_data: str | Path | None = None,
+          on_epoch_end: Callable[[dict], None] | None = None) -> dict:
     """Train (or resume) one run; returns the summary written to ``<out>/train.json``.
 
     With ``eval_data``, every epoch also logs Hits@1 and MRR at 1 step on the first
     ``val_episodes`` episodes of that eval file (``val/...`` in dvclive: validation curves
     for ``dvc plots``); it reads the model in eval mode and changes no weight or RNG state.
+
+    ``on_epoch_end`` is called after every epoch's checkpoint with ``{"epoch", "record"
+    (that epoch's history entry), "kept" (the weights the run would keep now: {"model"
+    (state dict), "epoch", "loss"})}``; it must only read them (``benchmark.bench_budget``
+    validates the kept weights per epoch with it).
 
     ``stop_after_batches`` simulates an interrupt after that many optimiser steps in this
     call (used by the tests of resumption).
@@ -303,6 +309,8 @@ def train(env: str, method: str, data: str | Path, seed: int, out: str | Path,
                 val = ({} if val_ds is None else
                        validation_metrics(model, val_ds, dev, settings["val_episodes"]))
                 _log_epoch(live, record, val)
+                if on_epoch_end is not None:
+                    on_epoch_end({"epoch": epoch + 1, "record": record, "kept": best})
                 if progress:
                     print(f"{env}/{method} seed {seed} epoch {epoch + 1}/{settings['epochs']}: "
                           f"loss {record['loss']:.4f} ({record['transitions_per_s']:.0f} "
