@@ -73,11 +73,9 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
     """Train one seed as the pipeline does; after every epoch evaluate the kept weights on
     ``val`` and append ``{"epoch", "loss", "kept_epoch", <metric>: value}`` to
     ``<out>.jsonl`` (the run's own directory is ``out``)."""
-    from benchmark import metrics as M
-    from benchmark.evaluate import EvalContext
+    from benchmark.evaluate import evaluate
     from benchmark.train import build_seeded_model, train
     from generators.reader import EpisodeFile
-    from generators.registry import get_env
 
     log_path = out.with_suffix(".jsonl")
     log_path.unlink(missing_ok=True)
@@ -89,11 +87,7 @@ def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
         device = next(iter(state.values())).device   # the run's device
         kept = build_seeded_model(env, method, hparams, seed).to(device)
         kept.load_state_dict(state)
-        kept.eval()
-        ctx = EvalContext(kept, val_ds, device)
-        values = {key: spec.fn(ctx, **kwargs) for spec, key, kwargs
-                  in M.applicable(get_env(val_ds.env), val_ds.steps, ctx.has)
-                  if key in metric_keys}
+        values = evaluate(kept.eval(), val_ds, device, keys=metric_keys)
         missing = sorted(set(metric_keys) - set(values))
         if missing:
             raise ValueError(f"{', '.join(missing)} not computed for {env} on {val}; "

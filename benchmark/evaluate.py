@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import platform
 from pathlib import Path
+from typing import Collection
 
 import numpy as np
 import torch
@@ -243,11 +244,14 @@ def validation_metrics(model: WorldModel, ds: EpisodeFile, device: torch.device,
 
 
 @torch.no_grad()
-def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device) -> dict[str, float]:
-    """Every registered metric that applies to ``model``'s env and the eval file ``ds``."""
+def evaluate(model: WorldModel, ds: EpisodeFile, device: torch.device,
+             keys: Collection[str] | None = None) -> dict[str, float]:
+    """Every registered metric that applies to ``model``'s env and the eval file ``ds``; with
+    ``keys``, only those of them (a key that does not apply is simply absent)."""
     ctx = EvalContext(model, ds, device)
     return {key: metric.fn(ctx, **kwargs)
-            for metric, key, kwargs in M.applicable(get_env(ds.env), ds.steps, ctx.has)}
+            for metric, key, kwargs in M.applicable(get_env(ds.env), ds.steps, ctx.has)
+            if keys is None or key in keys}
 
 
 #: /proc/cpuinfo flags of instruction-set extensions that MKL's, oneDNN's and ATen's CPU
