@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmark.seed_jobs import run_seed_jobs
+from benchmark.seed_jobs import parse_seeds, run_seed_jobs
 
 
 def subset_pass_rate(values: list[float], k: int, threshold: float) -> float:
@@ -41,20 +41,6 @@ def subset_pass_rate(values: list[float], k: int, threshold: float) -> float:
         raise ValueError(f"subsets of {k} need at least {k} values, got {len(values)}")
     subsets = list(itertools.combinations(values, k))
     return sum(sum(s) / k >= threshold for s in subsets) / len(subsets)
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``"0-11"``, ``"0,3,5"`` or a mix (``"0-2,7"``) -> sorted distinct seeds."""
-    seeds: set[int] = set()
-    try:
-        for part in text.split(","):
-            lo, _, hi = part.partition("-")
-            seeds.update(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise ValueError(f"--seeds: expected e.g. 0-11 or 0,3,5, got {text!r}") from None
-    if not seeds or min(seeds) < 0:
-        raise ValueError(f"--seeds: expected seeds >= 0, got {text!r}")
-    return sorted(seeds)
 
 
 def parse_sets(items: list[str]) -> dict:

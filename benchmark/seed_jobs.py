@@ -45,6 +45,20 @@ def seed_path(template: str, seed: int) -> str:
     return template.replace(SEED_FIELD, str(seed))
 
 
+def parse_seeds(text: str) -> list[int]:
+    """``"0-11"``, ``"0,3,5"`` or a mix (``"0-2,7"``) -> sorted distinct seeds."""
+    seeds: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            seeds.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise ValueError(f"--seeds: expected e.g. 0-11 or 0,3,5, got {text!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise ValueError(f"--seeds: expected seeds >= 0, got {text!r}")
+    return sorted(seeds)
+
+
 def check_seeds(seeds: Sequence[int], **templates: str | None) -> list[int]:
     """Seeds as a list of distinct integers >= 0; with several, every given path template
     must contain ``{seed}`` (so that no two seeds write the same files)."""

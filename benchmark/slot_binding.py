@@ -108,18 +108,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", help="a run directory; may contain {seed} with --seeds")
     parser.add_argument("data", help="a grid-world dataset file (eval or validation)")
-    parser.add_argument("--seeds", default=None, help="e.g. 0,1,2 (fills {seed} in RUN)")
+    parser.add_argument("--seeds", default=None, help="e.g. 0-2 or 0,3,5 (fills {seed} in RUN)")
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args(argv)
     try:
-        from benchmark.seed_jobs import seed_path
+        from benchmark.seed_jobs import SEED_FIELD, parse_seeds, seed_path
         if args.seeds is None:
             runs = [args.run]
         else:
-            if "{seed}" not in args.run:
-                raise ValueError("--seeds needs {seed} in the run path")
-            runs = [seed_path(args.run, int(s)) for s in args.seeds.split(",")]
+            if SEED_FIELD not in args.run:
+                raise ValueError(f"--seeds needs {SEED_FIELD} in the run path")
+            runs = [seed_path(args.run, s) for s in parse_seeds(args.seeds)]
         results = [slot_binding(run, args.data, args.frames) for run in runs]
     except (ValueError, OSError) as exc:
         raise SystemExit(f"slot_binding: {exc}")

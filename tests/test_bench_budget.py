@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from benchmark.bench_budget import main, parse_seeds, parse_sets, subset_pass_rate
+from benchmark.bench_budget import main, parse_sets, subset_pass_rate
+from benchmark.seed_jobs import parse_seeds
 
 TINY_PARAMS = ("profile: default\nseeds: [0]\n"
                "train:\n  shapes: {epochs: 1, batch_size: 8, lr: 0.001, threads: 1,\n"

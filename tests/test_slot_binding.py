@@ -82,5 +82,7 @@ def test_cli_errors_are_one_line(tmp_path, tiny_files):
         main([str(tmp_path / "reacher"), str(tiny_files["reacher"])])
     with pytest.raises(SystemExit, match="needs \\{seed\\}"):
         main([str(tmp_path / "reacher"), str(tiny_files["reacher"]), "--seeds", "0,1"])
+    with pytest.raises(SystemExit, match="--seeds: expected e.g. 0-11"):
+        main([str(tmp_path / "seed{seed}"), str(tiny_files["blocks"]), "--seeds", "0,x"])
     with pytest.raises(SystemExit, match="no trained model"):
         main([str(tmp_path / "missing"), str(tiny_files["blocks"])])
