@@ -26,12 +26,18 @@ per pair so that a noisy machine affects both alike, and prints the speed-up and
 ratios; ``--baseline-threads`` and ``--baseline-side-by-side`` set its layout (default: the
 same), so that ``--baseline HEAD --threads 1 --side-by-side 2 --baseline-threads 2
 --baseline-side-by-side 1`` compares 2 runs x 1 thread with 1 run x 2 threads of the same
-code.  ``--json FILE`` writes every figure.
+code.  ``--repeats R`` measures each pair R times (with a baseline: R rounds, the order of
+the two sides swapped every round, ABBA, so that a machine speeding up or slowing down over
+a round favours neither) and prints the median of each figure and the median, lowest and
+highest of the R per-round speed-ups: on a shared machine one pair's ratio moves by about
+15% between runs of 6 steps, so a goal such as 2x is met by a median and a range, not one
+draw.  ``--json FILE`` writes every figure, every round's included.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import os
 import resource
 import subprocess
@@ -141,6 +147,7 @@ def measure(env: str, method: str, profile: str, steps: int, threads: int, devic
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
+    started_unix = time.time()
     start = time.perf_counter()
     for _ in range(steps):
         step()
@@ -152,7 +159,7 @@ def measure(env: str, method: str, profile: str, steps: int, threads: int, devic
            "transitions_per_s": batch * steps / seconds,
            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20,
            "gflop_per_step": flops / 1e9, "gflops": flops * steps / seconds / 1e9,
-           "device": device}
+           "device": device, "started_unix": started_unix}
     if dev.type == "cuda":
         out["peak_gpu_gb"] = torch.cuda.max_memory_allocated() / 2 ** 30
     return out
@@ -197,6 +204,52 @@ def run_child(tree: Path, pair: str, profile: str, steps: int, threads: int, dev
     return first
 
 
+def speedup_summary(current: list[float], baseline: list[float]) -> dict:
+    """Per-round speed-ups ``current[i] / baseline[i]`` (the two sides of round i were
+    measured back to back) with their median, lowest and highest."""
+    if not current or len(current) != len(baseline):
+        raise ValueError(f"need one baseline figure per round, got {len(current)} "
+                         f"and {len(baseline)}")
+    ratios = [c / b for c, b in zip(current, baseline)]
+    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios),
+            "rounds": ratios}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """One pair's figures over repeated runs: the first run's, with the median of its
+    transitions/s, GFLOP/s and peak RSS, and every run's under ``repeats``."""
+    out = dict(runs[0])
+    for key in ("transitions_per_s", "gflops", "peak_rss_gb"):
+        out[key] = statistics.median(r[key] for r in runs)
+    out["repeats"] = runs
+    return out
+
+
+def measure_rounds(pair: str, profile: str, args, base_tree: Path | None,
+                   base_threads: int, base_side: int) -> tuple[dict, dict | None]:
+    """``args.repeats`` rounds of a pair (and of the baseline: the first side alternates,
+    ABBA): the median figures of each side, the per-round speed-up on the current side."""
+    current, baseline = [], []
+    for round_ in range(args.repeats):
+        sides = [("current", ROOT, args.threads, args.side_by_side)]
+        if base_tree is not None:
+            sides.append(("baseline", base_tree, base_threads, base_side))
+        if round_ % 2:
+            sides.reverse()
+        for name, tree, threads, side in sides:
+            r = run_child(tree, pair, profile, args.steps, threads, args.device, args.params,
+                          side)
+            (current if name == "current" else baseline).append(r)
+    r = median_run(current)
+    b = median_run(baseline) if baseline else None
+    if b is not None:
+        r["speedup"] = speedup_summary([x["transitions_per_s"] for x in current],
+                                       [x["transitions_per_s"] for x in baseline])
+        r["memory_ratio"] = statistics.median(
+            x["peak_rss_gb"] / y["peak_rss_gb"] for x, y in zip(current, baseline))
+    return r, b
+
+
 def export_tree(rev: str, into: Path) -> Path:
     """The files of git revision ``rev`` of this repository, under ``into``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True)
@@ -225,9 +278,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="threads of each baseline run (default: --threads)")
     parser.add_argument("--baseline-side-by-side", type=int, default=None, metavar="N",
                         help="baseline runs at once (default: --side-by-side)")
+    parser.add_argument("--repeats", type=int, default=1, metavar="R",
+                        help="measure each pair R times (with --baseline: R rounds, ABBA); "
+                             "medians, and the range of the per-round speed-ups")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args(argv)
-    for name in ("threads", "side_by_side", "baseline_threads", "baseline_side_by_side"):
+    for name in ("threads", "side_by_side", "baseline_threads", "baseline_side_by_side",
+                 "repeats", "steps"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -248,15 +305,15 @@ def main(argv: list[str] | None = None) -> None:
                f"{'RSS GB':>7s} {'GFLOP/s':>8s} {'% peak':>6s}"
         if base_tree:
             head += f" | {'base t/s':>8s} {'base GB':>7s} {'speed-up':>8s} {'memory':>6s}"
+            if args.repeats > 1:
+                head += f" {'speed-up range':>15s}"
         print(head)
         rows = []
         for profile in profiles:
             for pair in (args.pairs or default_pairs()).split(","):
                 try:
-                    r = run_child(ROOT, pair, profile, args.steps, args.threads, args.device,
-                                  args.params, args.side_by_side)
-                    b = (run_child(base_tree, pair, profile, args.steps, base_threads,
-                                   args.device, args.params, base_side) if base_tree else None)
+                    r, b = measure_rounds(pair, profile, args, base_tree, base_threads,
+                                          base_side)
                 except RuntimeError as exc:
                     print(exc)
                     continue
@@ -267,21 +324,24 @@ def main(argv: list[str] | None = None) -> None:
                         f"{100 * r['gflops'] / peak if peak else float('nan'):6.1f}")
                 if b is not None:
                     r["baseline"] = b
+                    up = r["speedup"]
                     line += (f" | {b['transitions_per_s']:8.0f} {b['peak_rss_gb']:7.2f} "
-                             f"{r['transitions_per_s'] / b['transitions_per_s']:7.2f}x "
-                             f"{r['peak_rss_gb'] / b['peak_rss_gb']:5.2f}x")
+                             f"{up['median']:7.2f}x {r['memory_ratio']:5.2f}x")
+                    if args.repeats > 1:
+                        line += f"   {up['min']:5.2f}-{up['max']:.2f}x"
                 if "peak_gpu_gb" in r:
                     line += f"  GPU peak {r['peak_gpu_gb']:.2f} GB"
                 print(line, flush=True)
                 rows.append(r)
-    if args.json:
-        args.json.write_text(json.dumps({"threads": args.threads,
-                                         "side_by_side": args.side_by_side,
-                                         "baseline_threads": base_threads,
-                                         "baseline_side_by_side": base_side,
-                                         "matmul_peak_gflops": peak,
-                                         "baseline": args.baseline, "rows": rows}, indent=2)
-                             + "\n")
+    if args.json:   # whole or not at all: a temporary name, renamed when written
+        tmp = args.json.with_name(args.json.name + ".tmp")
+        tmp.write_text(json.dumps({"threads": args.threads, "side_by_side": args.side_by_side,
+                                   "baseline_threads": base_threads,
+                                   "baseline_side_by_side": base_side,
+                                   "matmul_peak_gflops": peak, "baseline": args.baseline,
+                                   "repeats": args.repeats, "steps": args.steps,
+                                   "rows": rows}, indent=2) + "\n")
+        tmp.replace(args.json)
 
 
 if __name__ == "__main__":
