@@ -12,8 +12,12 @@ with the params file's ``train.<env>`` settings, changed by ``--set``), one proc
 those of the lowest training loss so far) are evaluated on the validation file with the
 registered metrics named by ``--metric``, so one run of E epochs gives the result of every
 budget of 1..E epochs (with a constant learning rate, the first e epochs of a longer run are
-the run of e epochs). Never pass the eval file: the budget is then chosen on the numbers the
-tables report.
+the run of e epochs). Never choose on the eval file: the budget is then chosen on the numbers
+the tables report. A ``--val`` file that is the eval set (its ``split`` attribute is ``eval``,
+or its root seed is the eval split's in the params file) is refused, unless ``--on-eval``
+asks for a report that chooses nothing (for example the eval-set result of a budget the
+default profile cannot afford, docs/performance.md s. 4); the report then says so, and
+``summary.json`` has ``"on_eval": true``.
 
 The report gives, per epoch, each seed's value, the mean and, for the claims that the tables
 check on a mean over ``--subset`` seeds (3 in the default profile), the fraction of all
@@ -52,6 +56,23 @@ def parse_sets(items: list[str]) -> dict:
             raise ValueError(f"--set: expected KEY=VALUE, got {item!r}")
         out[key] = yaml.safe_load(value)
     return out
+
+
+def check_held_out(val: str, env: str, params: dict, on_eval: bool) -> None:
+    """Refuse a ``val`` file that is the eval set of ``env`` (its ``split`` attribute, or the
+    root seed of ``generate.<env>.eval`` in ``params``), unless ``on_eval``."""
+    import h5py
+    with h5py.File(val, "r") as f:
+        split, seed = f.attrs.get("split"), f.attrs.get("root_seed")
+    eval_seed = ((params.get("generate") or {}).get(env) or {}).get("eval", {}).get("seed")
+    same_seed = seed is not None and eval_seed is not None and int(seed) == int(eval_seed)
+    if (split == "eval" or same_seed) and not on_eval:
+        why = ("its split is 'eval'" if split == "eval"
+               else f"its root seed {seed} is the eval split's")
+        raise ValueError(f"{val} is the eval set ({why}): a budget chosen on it tunes the "
+                         f"claims the tables report; generate a held-out file (senbench "
+                         f"generate --env {env} --split val --seed <another seed>), or pass "
+                         f"--on-eval for a report that chooses nothing")
 
 
 def probe_seed(env: str, method: str, data: str, val: str, seed: int, out: Path,
@@ -111,7 +132,9 @@ def _format(summary: dict) -> str:
     head = (f"{'epoch':>5} " + " ".join(f"{'s' + str(s):>6}" for s in seeds)
             + f" {'mean':>6} {'min':>6}  {summary['subset']}-seed subsets with mean >= "
             f"{summary['threshold']:g}")
-    lines = [f"{summary['metric']} of the kept weights on the validation file", head]
+    where = ("the EVAL file (a report: choose nothing from it)" if summary.get("on_eval")
+             else "the validation file")
+    lines = [f"{summary['metric']} of the kept weights on {where}", head]
     for r in summary["epochs"]:
         lines.append(f"{r['epoch']:>5} " + " ".join(f"{v:6.1f}" for v in r["values"])
                      + f" {r['mean']:6.1f} {r['min']:6.1f}  {r['subset_pass_rate']:.2f}")
@@ -124,6 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", required=True)
     parser.add_argument("--data", required=True, help="the training file")
     parser.add_argument("--val", required=True, help="a held-out validation file (not eval)")
+    parser.add_argument("--on-eval", action="store_true",
+                        help="allow --val to be the eval set, for a report that chooses "
+                             "nothing (it says so)")
     parser.add_argument("--seeds", default="0-5", help="e.g. 0-11 or 0,3,5")
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -147,7 +173,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.subset > len(seeds):
             raise ValueError(f"--subset {args.subset} needs at least {args.subset} seeds, "
                              f"got {len(seeds)}")
-        settings, hparams = train_settings(load_params(args.params), args.env, args.method)
+        params = load_params(args.params)
+        settings, hparams = train_settings(params, args.env, args.method)
         unknown = set(overrides) - set(settings)
         if unknown:
             raise ValueError(f"--set: unknown train setting(s) {', '.join(sorted(unknown))}")
@@ -155,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
         for path in (args.data, args.val):
             if not Path(path).is_file():
                 raise ValueError(f"no such file: {path}")
+        check_held_out(args.val, args.env, params, args.on_eval)
         if (args.one_seed is None and not args.force and Path(args.out).exists()
                 and any(Path(args.out).iterdir())):
             raise ValueError(f"{args.out} exists; pass --force to replace it")
@@ -174,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"bench_budget: {exc}") from None
     summary = summarise(out, seeds, args.metric, args.threshold, args.subset)
     summary.update(env=args.env, method=args.method, data=args.data, val=args.val,
-                   settings=settings)
+                   on_eval=args.on_eval, settings=settings)
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
     tmp.replace(out / "summary.json")

@@ -91,3 +91,31 @@ def test_bad_input_fails_with_one_line(tmp_path, tiny_grid_files):
     with pytest.raises(SystemExit, match="seed 0 failed.*hits@1_10step not computed"):
         main([*common, "--val", data, "--seeds", "0", "--subset", "1", "--metric",
               "hits@1_10step"])
+
+
+def test_the_eval_set_is_refused_unless_a_report_is_asked_for(tmp_path, tiny_grid_files,
+                                                              capsys):
+    """A --val file that is the eval set (split 'eval', or the eval split's root seed in the
+    params file) fails with one line and writes nothing; --on-eval runs it and says so."""
+    from generators.generate import generate
+    train_file = str(tiny_grid_files["shapes"])
+    eval_file = tmp_path / "eval.h5"
+    generate("shapes", "eval", 4, 4, 7, eval_file, progress=False)
+    same_seed = tmp_path / "val_seed7.h5"   # another split name, the eval split's seed
+    generate("shapes", "val", 4, 4, 7, same_seed, progress=False)
+    params = tmp_path / "params.yaml"
+    params.write_text(TINY_PARAMS + "generate:\n  shapes:\n    eval: {episodes: 4, steps: 4, "
+                      "seed: 7}\n")
+    out = tmp_path / "out"
+    common = ["--env", "shapes", "--method", "cnn", "--data", train_file, "--epochs", "1",
+              "--seeds", "0", "--subset", "1", "--metric", "hits@1_1step",
+              "--params", str(params), "--out", str(out)]
+    with pytest.raises(SystemExit, match=r"is the eval set \(its split is 'eval'\)"):
+        main([*common, "--val", str(eval_file)])
+    with pytest.raises(SystemExit, match="its root seed 7 is the eval split's.*--on-eval"):
+        main([*common, "--val", str(same_seed)])
+    assert not out.exists()
+    main([*common, "--val", str(eval_file), "--on-eval"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["on_eval"] is True and len(summary["epochs"]) == 1
+    assert "on the EVAL file (a report: choose nothing from it)" in capsys.readouterr().out
