@@ -64,7 +64,8 @@ def check_held_out(val: str, env: str, params: dict, on_eval: bool) -> None:
     import h5py
     with h5py.File(val, "r") as f:
         split, seed = f.attrs.get("split"), f.attrs.get("root_seed")
-    eval_seed = ((params.get("generate") or {}).get(env) or {}).get("eval", {}).get("seed")
+    eval_split = ((params.get("generate") or {}).get(env) or {}).get("eval") or {}
+    eval_seed = eval_split.get("seed")
     same_seed = seed is not None and eval_seed is not None and int(seed) == int(eval_seed)
     if (split == "eval" or same_seed) and not on_eval:
         why = ("its split is 'eval'" if split == "eval"

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
