@@ -21,13 +21,13 @@ of the tables.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from benchmark.seed_jobs import SEED_FIELD, parse_seeds, seed_path
+from benchmark.run_report import report_runs
+from benchmark.seed_jobs import SEED_FIELD
 from generators.so3 import is_rotation, log_map
 
 #: the state array of the Teapot files (one rotation per frame)
@@ -140,21 +140,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="degrees above which a residual counts as unresolved")
     parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args(argv)
-    try:
-        runs = [args.run]
-        if args.seeds is not None:
-            if SEED_FIELD not in args.run:
-                raise ValueError(f"--seeds needs {SEED_FIELD} in the run path")
-            runs = [seed_path(args.run, s) for s in parse_seeds(args.seeds)]
-        results = [pose_residual(run, args.data, args.frames, args.large) for run in runs]
-    except (ValueError, OSError) as exc:
-        raise SystemExit(f"pose_residual: {exc}")
-    for result in results:
-        print(_format(result))
-    if args.json:
-        tmp = Path(args.json + ".tmp")
-        tmp.write_text(json.dumps(results, indent=2) + "\n")
-        tmp.replace(args.json)
+    report_runs("pose_residual", args.run, args.seeds,
+                lambda run: pose_residual(run, args.data, args.frames, args.large), _format,
+                args.json)
 
 
 if __name__ == "__main__":

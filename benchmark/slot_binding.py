@@ -16,7 +16,6 @@ it showed on the 3D Blocks plateau: the seeds that stay on it have not bound the
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -112,23 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args(argv)
-    try:
-        from benchmark.seed_jobs import SEED_FIELD, parse_seeds, seed_path
-        if args.seeds is None:
-            runs = [args.run]
-        else:
-            if SEED_FIELD not in args.run:
-                raise ValueError(f"--seeds needs {SEED_FIELD} in the run path")
-            runs = [seed_path(args.run, s) for s in parse_seeds(args.seeds)]
-        results = [slot_binding(run, args.data, args.frames) for run in runs]
-    except (ValueError, OSError) as exc:
-        raise SystemExit(f"slot_binding: {exc}")
-    for result in results:
-        print(_format(result))
-    if args.json:
-        tmp = Path(args.json + ".tmp")
-        tmp.write_text(json.dumps(results, indent=2) + "\n")
-        tmp.replace(args.json)
+    from benchmark.run_report import report_runs
+    report_runs("slot_binding", args.run, args.seeds,
+                lambda run: slot_binding(run, args.data, args.frames), _format, args.json)
 
 
 if __name__ == "__main__":
