@@ -60,10 +60,11 @@ def parse_sets(items: list[str]) -> dict:
 
 def check_held_out(val: str, env: str, params: dict, on_eval: bool) -> None:
     """Refuse a ``val`` file that is the eval set of ``env`` (its ``split`` attribute, or the
-    root seed of ``generate.<env>.eval`` in ``params``), unless ``on_eval``."""
-    import h5py
-    with h5py.File(val, "r") as f:
-        split, seed = f.attrs.get("split"), f.attrs.get("root_seed")
+    root seed of ``generate.<env>.eval`` in ``params``), unless ``on_eval``; read with the
+    project's reader, so a file of another env or not a dataset fails here too."""
+    from generators.reader import EpisodeFile
+    with EpisodeFile(val, expect_env=env) as ds:
+        split, seed = ds.attrs.get("split"), ds.attrs.get("root_seed")
     eval_split = ((params.get("generate") or {}).get(env) or {}).get("eval") or {}
     eval_seed = eval_split.get("seed")
     same_seed = seed is not None and eval_seed is not None and int(seed) == int(eval_seed)
