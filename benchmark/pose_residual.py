@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.run_report import report_runs
+from benchmark.run_report import embed_first_frames, report_runs
 from benchmark.seed_jobs import SEED_FIELD
 from generators.so3 import is_rotation, log_map
 
@@ -88,26 +88,15 @@ def pose_residual(run: str | Path, data: str | Path, frames: int = 1000,
     import torch
 
     from benchmark.evaluate import load_run
-    from generators.reader import EpisodeFile, stack_frames, to_float
 
     model, config = load_run(run, torch.device("cpu"))
     if config["env"] != "teapot":
         raise ValueError(f"{run}: a {config['env']} run; the pose residual is the Teapot's")
-    with EpisodeFile(data, expect_env="teapot") as ds:
-        if STATE_KEY not in ds:
-            raise ValueError(f"{data}: no {STATE_KEY!r} array")
-        n = min(int(frames), ds.n_episodes)
-        if n < 3:
-            raise ValueError(f"need at least 3 frames, got {n}")
-        obs = stack_frames(ds.array("obs", slice(0, n)), np.arange(n),
-                           np.zeros(n, dtype=np.int64), ds.frame_stack)
-        states = ds.array(STATE_KEY, slice(0, n))[:, 0]
-    with torch.no_grad():
-        embedded = model.embed(to_float(torch.from_numpy(np.ascontiguousarray(obs))))
+    embedded, states = embed_first_frames(model, data, "teapot", STATE_KEY, frames)
     if tuple(embedded.shape[1:]) != (3, 3):
         raise ValueError(f"{run}: {config['method']}'s embedding is {tuple(embedded.shape)}, "
                          "not [N, 3, 3] rotations")
-    embedded = embedded.double().numpy()
+    embedded = embedded.astype(np.float64)
     if not is_rotation(embedded, atol=ROTATION_ATOL):
         raise ValueError(f"{run}: {config['method']}'s embedding is not a rotation (the "
                          "residual is defined for rotation latents: sen, hvae)")

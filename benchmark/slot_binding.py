@@ -70,22 +70,14 @@ def slot_binding(run: str | Path, data: str | Path, frames: int = 300) -> dict:
     import torch
 
     from benchmark.evaluate import load_run
-    from generators.reader import EpisodeFile, stack_frames, to_float
+    from benchmark.run_report import embed_first_frames
 
     model, config = load_run(run, torch.device("cpu"))
     if not hasattr(model, "num_objects") or not hasattr(model, "embed"):
         raise ValueError(f"{run}: {config['method']} on {config['env']} has no object slots")
-    with EpisodeFile(data, expect_env=config["env"]) as ds:
-        if GRID_KEY not in ds:
-            raise ValueError(f"{data}: no {GRID_KEY!r} array (a grid-world file is needed)")
-        n = min(int(frames), ds.n_episodes)
-        if n < 3:
-            raise ValueError(f"need at least 3 frames, got {n}")
-        ep, t = np.arange(n), np.zeros(n, dtype=np.int64)
-        obs = stack_frames(ds.array("obs", slice(0, n)), ep, t, ds.frame_stack)
-        positions = ds.array(GRID_KEY, slice(0, n))[:, 0]
-    with torch.no_grad():
-        masks = model.embed(to_float(torch.from_numpy(np.ascontiguousarray(obs)))).numpy()
+    masks, positions = embed_first_frames(model, data, config["env"], GRID_KEY, frames,
+                                          " (a grid-world file is needed)")
+    n = len(masks)
     if masks.ndim != 4 or masks.shape[1] != model.num_objects:
         raise ValueError(f"{run}: the embedding is {masks.shape}, not [N, K, m, m] masks")
     r2 = binding_r2(slot_centroids(masks), positions)
